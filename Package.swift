@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Swish",
+    products: [
+        // The Swift API: `import Swish`.
+        .library(name: "Swish", targets: ["Swish"]),
+        // The C API: libswish.so, declared by include/swish.h.
+        .library(name: "swish", type: .dynamic, targets: ["SwishC"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The engine: pure Swift, throws typed errors, never knows it is called from C.
+        .target(name: "Swish", dependencies: ["COpenBLAS"]),
+        // The C ABI: @_cdecl shims that validate every argument and turn errors into statuses.
+        .target(name: "SwishC", dependencies: ["Swish"]),
+        .testTarget(
+            name: "SwishTests",
+            dependencies: ["Swish"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One object of type `Value` per thread, created on first use and released when the thread exits.
+///
+/// Built on a pthread key because Swift has no thread-local storage class; reading it costs one
+/// `pthread_getspecific`.
+package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
+    private var key = pthread_key_t()
+    private let make: @Sendable () -> Value
+
+    package init(_ make: @escaping @Sendable () -> Value) {
+        self.make = make
+        let rc = pthread_key_create(&key) { raw in
+            #if canImport(Darwin)
+                Unmanaged<AnyObject>.fromOpaque(raw).release()
+            #else
+                if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+            #endif
+        }
+        precondition(rc == 0, "Swish: pthread_key_create failed")
+    }
+
+    package var value: Value {
+        if let raw = pthread_getspecific(key) {
+            return Unmanaged<Value>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let v = make()
+        pthread_setspecific(key, Unmanaged.passRetained(v as AnyObject).toOpaque())
+        return v
+    }
+}

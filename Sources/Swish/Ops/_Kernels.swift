@@ -1,0 +1,185 @@
+/// The engine's inner loops. Each runs over raw buffers with the element function inlined, so LLVM can
+/// vectorize it; ops call these and never loop over elements themselves.
+package enum _Kernels {
+    // MARK: Elementwise
+
+    @inline(__always)
+    package static func map(
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Float) -> Float
+    ) {
+        for i in 0..<n { out[i] = f(x[i]) }
+    }
+
+    @inline(__always)
+    package static func zip(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+        _ f: (Float, Float) -> Float
+    ) {
+        for i in 0..<n { out[i] = f(a[i], b[i]) }
+    }
+
+    package static func addInPlace(_ dst: UnsafeMutableBufferPointer<Float>, _ src: UnsafeBufferPointer<Float>) {
+        let d = dst.baseAddress!, s = src.baseAddress!
+        for i in 0..<Swift.min(dst.count, src.count) { d[i] += s[i] }
+    }
+
+    /// `out = f(a, b)` with `a` and `b` broadcast to `outShape` (NumPy rules). Dimensions that both inputs
+    /// traverse contiguously are merged first, so the inner loop is as long as possible; the inner loop
+    /// has a separate body for each of the (stride 1, stride 0) combinations.
+    @inline(__always)
+    package static func broadcast(
+        _ a: UnsafePointer<Float>, _ aShape: Shape, _ b: UnsafePointer<Float>, _ bShape: Shape,
+        _ out: UnsafeMutablePointer<Float>, _ outShape: Shape, _ f: (Float, Float) -> Float
+    ) {
+        let n = outShape.numel
+        if n == 0 { return }
+        if aShape == outShape && bShape == outShape {
+            zip(a, b, out, n, f)
+            return
+        }
+        var it = BroadcastIterator(outShape, aShape, bShape)
+        let inner = it.innerCount
+        let sa = it.innerStrideA, sb = it.innerStrideB
+        var o = out
+        while let (pa, pb) = it.next() {
+            let x = a + pa, y = b + pb
+            if sa == 1 && sb == 1 {
+                for i in 0..<inner { o[i] = f(x[i], y[i]) }
+            } else if sa == 1 {
+                let v = y[0]
+                for i in 0..<inner { o[i] = f(x[i], v) }
+            } else if sb == 1 {
+                let u = x[0]
+                for i in 0..<inner { o[i] = f(u, y[i]) }
+            } else {
+                let r = f(x[0], y[0])
+                for i in 0..<inner { o[i] = r }
+            }
+            o += inner
+        }
+    }
+
+    // MARK: Reductions
+
+    /// Sum of `n` contiguous floats with 32 partial sums (vectorizes and keeps the rounding error low,
+    /// like PyTorch's cascade sum).
+    package static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var i = 0
+        let raw = UnsafeRawPointer(x)
+        while i + 32 <= n {
+            a0 += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            a1 += raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+            a2 += raw.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD8<Float>.self)
+            a3 += raw.loadUnaligned(fromByteOffset: (i + 24) * 4, as: SIMD8<Float>.self)
+            i += 32
+        }
+        var tail: Float = 0
+        while i < n {
+            tail += x[i]
+            i += 1
+        }
+        return ((a0 + a1) + (a2 + a3)).sum() + tail
+    }
+
+    /// Sums `x`, viewed as [outer, n, inner], over the middle dimension into `out` [outer, inner].
+    package static func sumMiddle(
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, n: Int, inner: Int
+    ) {
+        if inner == 1 {
+            for o in 0..<outer { out[o] = sum(x + o * n, n) }
+            return
+        }
+        for o in 0..<outer {
+            let dst = out + o * inner
+            dst.initialize(repeating: 0, count: inner)
+            for j in 0..<n {
+                let src = x + (o * n + j) * inner
+                for i in 0..<inner { dst[i] += src[i] }
+            }
+        }
+    }
+}
+
+/// Walks the outer positions of a broadcast, giving the element offsets into `a` and `b` at the start of
+/// each run of the (merged) innermost dimension.
+package struct BroadcastIterator {
+    private var sizes: [Int] = []
+    private var stridesA: [Int] = []
+    private var stridesB: [Int] = []
+    private var counter: [Int] = []
+    private var offA = 0, offB = 0
+    private var remaining: Int
+    package let innerCount: Int
+    package let innerStrideA: Int
+    package let innerStrideB: Int
+
+    package init(_ outShape: Shape, _ aShape: Shape, _ bShape: Shape) {
+        let r = outShape.rank
+        func strides(_ s: Shape) -> [Int] {
+            var st = [Int](repeating: 0, count: r)
+            var acc = 1
+            for i in stride(from: s.rank - 1, through: 0, by: -1) {
+                let oi = i + (r - s.rank)
+                st[oi] = s[i] == 1 ? 0 : acc
+                acc *= s[i]
+            }
+            return st
+        }
+        let sa = strides(aShape), sb = strides(bShape)
+        // Size-1 dims contribute nothing to the walk.
+        var sz: [Int] = [], stA: [Int] = [], stB: [Int] = []
+        for i in 0..<r where outShape[i] != 1 {
+            sz.append(outShape[i])
+            stA.append(sa[i])
+            stB.append(sb[i])
+        }
+        // Coalesce from the inside out: (size_i, stride_i) with (size_j, stride_j) where
+        // stride_i == stride_j * size_j for both inputs.
+        var cs: [Int] = [], ca: [Int] = [], cb: [Int] = []
+        for i in 0..<sz.count {
+            if let n = cs.last, ca.last! == stA[i] * sz[i], cb.last! == stB[i] * sz[i] {
+                cs[cs.count - 1] = n * sz[i]
+                ca[ca.count - 1] = stA[i]
+                cb[cb.count - 1] = stB[i]
+            } else {
+                cs.append(sz[i])
+                ca.append(stA[i])
+                cb.append(stB[i])
+            }
+        }
+        if cs.isEmpty {
+            cs = [1]
+            ca = [0]
+            cb = [0]
+        }
+        innerCount = cs.removeLast()
+        innerStrideA = ca.removeLast()
+        innerStrideB = cb.removeLast()
+        sizes = cs
+        stridesA = ca
+        stridesB = cb
+        counter = [Int](repeating: 0, count: cs.count)
+        remaining = cs.reduce(1, *)
+    }
+
+    @inline(__always)
+    package mutating func next() -> (Int, Int)? {
+        guard remaining > 0 else { return nil }
+        remaining -= 1
+        let result = (offA, offB)
+        // Advance the odometer.
+        var d = sizes.count - 1
+        while d >= 0 {
+            counter[d] += 1
+            offA += stridesA[d]
+            offB += stridesB[d]
+            if counter[d] < sizes[d] { break }
+            offA -= stridesA[d] * sizes[d]
+            offB -= stridesB[d] * sizes[d]
+            counter[d] = 0
+            d -= 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import Synchronization
+
+/// A reference-counted block of float32 memory that tensors view.
+///
+/// Every allocation goes through ``Storage/init(count:zeroed:)``, which checks the byte count for
+/// overflow and against ``MemoryLimit`` and reports failure as ``SwishError/outOfMemory(_:)`` instead of
+/// trapping. The block is 64-byte aligned so vector loops and BLAS see aligned rows.
+package final class Storage {
+    package let base: UnsafeMutablePointer<Float>
+    /// Number of floats in the block.
+    package let count: Int
+
+    package init(count: Int, zeroed: Bool = false) throws {
+        let bytes = try MemoryLimit.bytes(forFloats: count)
+        // Allocate at least one cache line so an empty tensor still has a valid pointer.
+        let size = Swift.max(bytes, 64)
+        var raw: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&raw, 64, size) == 0, let raw else {
+            throw SwishError.outOfMemory("could not allocate \(bytes) bytes for a tensor of \(count) elements")
+        }
+        if zeroed { memset(raw, 0, size) }
+        base = raw.bindMemory(to: Float.self, capacity: size / 4)
+        self.count = count
+    }
+
+    deinit { free(base) }
+}
+
+/// The checked allocator's limit: no single tensor may be larger than this many bytes.
+///
+/// By default it is the machine's physical memory, so a request that could only succeed by overcommitting
+/// (and later be killed by the OOM killer) fails up front with ``SwishError/outOfMemory(_:)``.
+public enum MemoryLimit {
+    private static let _limit = Atomic<Int>(0)
+
+    /// The largest tensor, in bytes, the allocator accepts. 0 means "physical memory".
+    public static var bytes: Int {
+        get { _limit.load(ordering: .relaxed) }
+        set { _limit.store(Swift.max(0, newValue), ordering: .relaxed) }
+    }
+
+    static let physicalMemory: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return Int.max }
+        let (p, o) = pages.multipliedReportingOverflow(by: size)
+        return o ? Int.max : p
+    }()
+
+    /// Bytes needed for `count` floats, or an out-of-memory error when that overflows or exceeds the limit.
+    package static func bytes(forFloats count: Int) throws -> Int {
+        guard count >= 0 else { throw SwishError.invalidArgument("negative element count \(count)") }
+        let (b, o) = count.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        let limit = bytes == 0 ? physicalMemory : bytes
+        guard !o, b <= limit else {
+            throw SwishError.outOfMemory(
+                "a tensor of \(count) elements needs more memory than the allocator allows (\(limit) bytes)")
+        }
+        return b
+    }
+}

@@ -1,0 +1,176 @@
+import Swish
+
+/// What a C handle refers to. The raw value is part of each handle's bits, so a handle of one kind
+/// passed where another is expected is caught without touching the object.
+enum HandleKind: UInt64, CustomStringConvertible {
+    case tensor = 1
+    case module = 2
+    case optimizer = 3
+    case generator = 4
+    case stateDict = 5
+
+    var description: String {
+        switch self {
+        case .tensor: "tensor"
+        case .module: "module"
+        case .optimizer: "optimizer"
+        case .generator: "generator"
+        case .stateDict: "state dict"
+        }
+    }
+}
+
+/// The registry of live C handles.
+///
+/// A handle is not a pointer to the object: it is a 64-bit value `magic | kind | generation | index`
+/// naming a slot in this table. Looking one up never dereferences what the caller passed, so NULL, a freed
+/// handle (its slot's generation has moved on), a handle of another kind and a random value are all
+/// reported as `SWISH_ERR_INVALID_HANDLE` instead of crashing. A stale handle could only alias a new one
+/// after 2^24 reuses of the same slot.
+///
+/// Each handle is one owned reference: freeing it releases that reference, and the object lives on while
+/// other handles or containers (a Sequential, an optimizer) still hold it.
+final class Registry: @unchecked Sendable {
+    static let shared = Registry()
+
+    private static let magic: UInt64 = 0x5A1 << 52
+    private static let magicMask: UInt64 = 0xFFF << 52
+    private static let indexBits: UInt64 = 24
+    private static let generationBits: UInt64 = 24
+    private static let maxSlots = 1 << 24
+
+    struct Slot {
+        var generation: UInt32 = 0
+        var kind: HandleKind? = nil
+        var object: AnyObject? = nil
+        /// The scope that frees this handle at its end (0: owned by the caller).
+        var scope: UInt64 = 0
+    }
+
+    struct Table {
+        var slots: ContiguousArray<Slot> = []
+        var free: [Int32] = []
+        var live = 0
+    }
+
+    private let lock = Lock()
+    private var t = Table()
+
+    private static func encode(index: Int, generation: UInt32, kind: HandleKind) -> OpaquePointer {
+        let v =
+            magic | (kind.rawValue << (indexBits + generationBits))
+            | (UInt64(generation & 0xFF_FFFF) << indexBits) | UInt64(index)
+        return OpaquePointer(bitPattern: UInt(v))!
+    }
+
+    /// Registers `object` and returns a new handle owned by the caller, or by this thread's innermost
+    /// scope when one is open and `scoped` is true.
+    func register(_ object: AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
+        let state = CState.current
+        let scope = scoped ? state.currentScopeID : 0
+        let handle: OpaquePointer? = lock.withLock {
+            let index: Int
+            if let i = t.free.popLast() {
+                index = Int(i)
+            } else {
+                guard t.slots.count < Registry.maxSlots else { return nil }
+                t.slots.append(Slot())
+                index = t.slots.count - 1
+            }
+            t.slots[index].kind = kind
+            t.slots[index].object = object
+            t.slots[index].scope = scope
+            t.live += 1
+            return Registry.encode(index: index, generation: t.slots[index].generation, kind: kind)
+        }
+        guard let handle else {
+            throw SwishError.outOfMemory("too many live handles (\(Registry.maxSlots)); free or scope some")
+        }
+        if scope != 0 { state.scopes[state.scopes.count - 1].handles.append(handle) }
+        return handle
+    }
+
+    enum Problem: Error {
+        case null
+        case garbage
+        case freed
+        case wrongKind(HandleKind)
+    }
+
+    private func decode(_ h: OpaquePointer) -> (index: Int, generation: UInt32, kind: UInt64)? {
+        let v = UInt64(UInt(bitPattern: h))
+        guard v & Registry.magicMask == Registry.magic else { return nil }
+        let index = Int(v & ((1 << Registry.indexBits) - 1))
+        let generation = UInt32((v >> Registry.indexBits) & ((1 << Registry.generationBits) - 1))
+        let kind = (v >> (Registry.indexBits + Registry.generationBits)) & 0xF
+        return (index, generation, kind)
+    }
+
+    /// The object behind a live handle of `kind`, or what is wrong with the handle.
+    func object(_ h: OpaquePointer?, kind: HandleKind) -> Result<AnyObject, Problem> {
+        guard let h else { return .failure(.null) }
+        guard let (index, generation, k) = decode(h) else { return .failure(.garbage) }
+        return lock.withLock {
+            guard index < t.slots.count else { return .failure(.garbage) }
+            let slot = t.slots[index]
+            guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind, let obj = slot.object else {
+                return .failure(.freed)
+            }
+            guard k == sk.rawValue, sk == kind else { return .failure(.wrongKind(sk)) }
+            return .success(obj)
+        }
+    }
+
+    /// Releases the handle: its slot is freed and its generation moves on, so later uses are detected.
+    /// The object is released outside the lock (its deinit may free other things).
+    func release(_ h: OpaquePointer, kind: HandleKind) -> Problem? {
+        guard let (index, generation, k) = decode(h) else { return .garbage }
+        var released: AnyObject? = nil
+        let problem: Problem? = lock.withLock {
+            guard index < t.slots.count else { return .garbage }
+            let slot = t.slots[index]
+            guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind else { return .freed }
+            guard k == sk.rawValue, sk == kind else { return .wrongKind(sk) }
+            released = t.slots[index].object
+            t.slots[index] = Slot(generation: slot.generation &+ 1)
+            t.free.append(Int32(index))
+            t.live -= 1
+            return nil
+        }
+        withExtendedLifetime(released) {}
+        released = nil
+        return problem
+    }
+
+    /// Releases every handle in `handles` that is still live and still owned by `scope`.
+    func releaseScope(_ scope: UInt64, handles: [OpaquePointer]) {
+        var released: [AnyObject] = []
+        released.reserveCapacity(handles.count)
+        lock.withLock {
+            for h in handles {
+                guard let (index, generation, _) = decode(h), index < t.slots.count else { continue }
+                let slot = t.slots[index]
+                guard slot.generation & 0xFF_FFFF == generation, slot.kind != nil, slot.scope == scope else { continue }
+                if let o = slot.object { released.append(o) }
+                t.slots[index] = Slot(generation: slot.generation &+ 1)
+                t.free.append(Int32(index))
+                t.live -= 1
+            }
+        }
+        released.removeAll()
+    }
+
+    /// Moves a live handle out of any scope: the caller owns it from now on.
+    func unscope(_ h: OpaquePointer) {
+        guard let (index, generation, _) = decode(h) else { return }
+        lock.withLock {
+            guard index < t.slots.count, t.slots[index].generation & 0xFF_FFFF == generation,
+                t.slots[index].kind != nil
+            else { return }
+            t.slots[index].scope = 0
+        }
+    }
+
+    /// Number of live handles (for leak tests).
+    var liveCount: Int { lock.withLock { t.live } }
+}
