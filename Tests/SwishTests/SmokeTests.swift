@@ -1,5 +1,5 @@
 import Testing
-@testable import Swish
+import Swish
 
 @Test func autogradOfSumReluAffine() {
     let x = Tensor([1, 2, 3, -1, 0.5, 2], shape: [2, 3])
