@@ -159,7 +159,8 @@ extension Tensor {
 
     /// Binary cross-entropy on logits: (1 - y) x + (1 + (pw - 1) y) softplus(-x), which equals
     /// -[pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] and stays finite for any finite x.
-    /// `posWeight` (the weight of positive examples) broadcasts against the input, e.g. one per class.
+    /// `posWeight` (the weight of positive examples) broadcasts against the input, e.g. one per class; it
+    /// gets no gradient, so it must not require grad (as in PyTorch).
     package static func _binaryCrossEntropyWithLogits(
         _ input: Tensor, _ target: Tensor, posWeight: Tensor? = nil, reduction: Reduction = .mean
     ) throws -> Tensor {
@@ -170,6 +171,11 @@ extension Tensor {
         if let posWeight {
             guard posWeight.dtype == .float32 else {
                 throw SwishError.invalidArgument("binary_cross_entropy_with_logits: pos_weight must be a float32 tensor")
+            }
+            guard !(posWeight._requiresGrad && GradMode.isEnabled) else {
+                // As PyTorch: the loss has no derivative with respect to pos_weight.
+                throw SwishError.invalidArgument(
+                    "binary_cross_entropy_with_logits is not differentiable with respect to argument 'pos_weight'; it cannot require grad")
             }
             let b = try Shape.broadcast(input.shape, posWeight.shape)
             guard b == input.shape else {
@@ -190,26 +196,21 @@ extension Tensor {
             }
         }
         let out = try reduce(values, reduction, count: n)
-        if recording(input, target, posWeight) {
-            let needX = input._requiresGrad, needY = target._requiresGrad, needW = posWeight?._requiresGrad ?? false
-            out.record(
-                "BinaryCrossEntropyWithLogitsBackward0", input, target, posWeight, savesTensors: true
-            ) { g in
+        if recording(input, target) {
+            let needX = input._requiresGrad, needY = target._requiresGrad
+            out.record("BinaryCrossEntropyWithLogitsBackward0", input, target, savesTensors: true) { g in
                 let (s, perElement) = upstream(g, reduction, count: n)
                 let xp = input.pointer, yp = target.pointer, wp = pw.pointer, gp = g.pointer
                 let gx = needX ? try Tensor(uninitialized: input.shape) : nil
                 let gy = needY ? try Tensor(uninitialized: input.shape) : nil
-                let gw = needW ? try Tensor(uninitialized: input.shape) : nil
                 for i in 0..<n {
                     let x = xp[i], y = yp[i], w = wp[i]
                     let up = perElement ? gp[i] : s
-                    let spNeg = softplus(-x)
-                    // d/dx: (1 - y) - (1 + (w - 1) y) sigmoid(-x)
+                    // d/dx: (1 - y) - (1 + (w - 1) y) sigmoid(-x);  d/dy: (w - 1) softplus(-x) - x
                     gx?.pointer[i] = up * ((1 - y) - (1 + (w - 1) * y) * Swish._sigmoid(-x))
-                    gy?.pointer[i] = up * ((w - 1) * spNeg - x)
-                    gw?.pointer[i] = up * y * spNeg
+                    gy?.pointer[i] = up * ((w - 1) * softplus(-x) - x)
                 }
-                return Grads(gx, gy, try gw.map { try $0._sumTo(posWeight!.shape) })
+                return Grads(gx, gy)
             }
         }
         return out
