@@ -7,6 +7,8 @@ extension Tensor {
     package static func _takeRows(_ x: Tensor, _ rows: UnsafeBufferPointer<Int64>) throws -> Tensor {
         guard x.ndim >= 1 else { throw SwishError.invalidArgument("take_rows needs a tensor with at least 1 dimension") }
         let n = x.shape[0], rowSize = x.shape.product(1..<x.ndim)
+        // Checked before anything is allocated: the result's element count must fit.
+        let outShape = try Shape.validated(x.shape.replacing(0, with: rows.count).array)
         var resolved = [Int](repeating: 0, count: rows.count)
         for (j, r) in rows.enumerated() {
             guard r >= -Int64(n) && r < Int64(n) else {
@@ -14,7 +16,7 @@ extension Tensor {
             }
             resolved[j] = Int(r < 0 ? r + Int64(n) : r)
         }
-        let out = try Tensor(uninitialized: x.shape.replacing(0, with: rows.count), dtype: x.dtype)
+        let out = try Tensor(uninitialized: outShape, dtype: x.dtype)
         for (j, r) in resolved.enumerated() {
             (out.pointer + j * rowSize).update(from: x.pointer + r * rowSize, count: rowSize)
         }
