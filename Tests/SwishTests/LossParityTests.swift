@@ -95,6 +95,13 @@ private let reductions: [(String, Reduction)] = [("mean", .mean), ("sum", .sum),
         ) { try Tensor._crossEntropy(x, Tensor(indices: [0, 3])) }
         #expect(throws: SwishError.self) { try Tensor._crossEntropy(x, Tensor(indices: [-1, 0])) }
         #expect(throws: SwishError.self) { try Tensor._crossEntropy(x, Tensor([0, 1])) }
+        // An int64 tensor whose storage was overwritten with a huge or fractional value (possible from C
+        // through swish_tensor_data) is refused, not converted with a trap.
+        for bad: Float in [1e30, .nan, 0.5] {
+            let y = Tensor(indices: [0, 1])
+            y.withUnsafeMutableBufferPointer { $0[1] = bad }
+            #expect(throws: SwishError.self) { try Tensor._crossEntropy(x, y) }
+        }
         #expect(throws: SwishError.self) { try Tensor._crossEntropy(x, Tensor(indices: [0, 1, 2])) }
         #expect(throws: SwishError.self) { try Tensor._crossEntropy(x, Tensor(indices: [0, 1]), labelSmoothing: 1.5) }
         #expect(throws: SwishError.self) { try Tensor._huberLoss(x, x.detach(), delta: 0) }
@@ -122,6 +129,10 @@ private let reductions: [(String, Reduction)] = [("mean", .mean), ("sum", .sum),
         }
         gradcheck([Tensor([0.5, -0.3, 1.2, 0.1, 2.0, -1.0], shape: [2, 3])]) { x in
             crossEntropy(x[0], Tensor(indices: [2, 0]), weight: Tensor([1, 2, 0.5]), labelSmoothing: 0.2)
+        }
+        // Probability targets get a gradient too (PyTorch's composite formula is differentiable in both).
+        gradcheck([Tensor([0.5, -0.3, 1.2, 0.1, 2.0, -1.0], shape: [2, 3]), Tensor([0.2, 0.3, 0.5, 0.6, 0.1, 0.3], shape: [2, 3])]) {
+            t in crossEntropy(t[0], t[1], weight: Tensor([1, 2, 0.5]), reduction: .sum, labelSmoothing: 0.1)
         }
     }
 }

@@ -39,6 +39,16 @@ import Testing
         #expect(again.flatMap { $0.inputs.scalars.enumerated().filter { $0.offset % 2 == 0 }.map { $0.element } } == epochs[0])
     }
 
+    /// swish_randperm draws its permutation with `nextInt(below:)` in the caller's buffer; it must give the
+    /// permutation MiniBatches uses for the same seed.
+    @Test func permutationEqualsFisherYatesWithNextInt() {
+        let a = Generator(seed: 9).permutation(50)
+        let g = Generator(seed: 9)
+        var b = Array(0..<50)
+        for i in stride(from: 49, to: 0, by: -1) { b.swapAt(i, g.nextInt(below: i + 1)) }
+        #expect(a == b)
+    }
+
     @Test func dropLastAndNoShuffle() throws {
         let (x, y) = Self.data()
         let batches = try MiniBatches(inputs: x, targets: y, batchSize: 4, shuffle: false, dropLast: true)

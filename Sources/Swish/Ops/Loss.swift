@@ -314,10 +314,9 @@ extension Tensor {
         let tp = target.pointer
         for p in 0..<l.positions {
             let v = tp[p]
-            guard v.isFinite, v.rounded() == v else {
+            guard v.rounded() == v, let k = Int(exactly: v) else {
                 throw SwishError.invalidArgument("cross_entropy: target \(v) at position \(p) is not an integer class index")
             }
-            let k = Int(v)
             if k == ignoreIndex { continue }
             guard k >= 0 && k < l.classes else {
                 throw SwishError.invalidArgument(
