@@ -57,8 +57,8 @@ public func swish_count_correct(_ logits: OpaquePointer?, _ labels: OpaquePointe
 
 @_cdecl("swish_set_progress")
 public func swish_set_progress(_ enabled: Bool) -> Bool {
-    let old = Progress.isEnabled
-    Progress.isEnabled = enabled
+    let old = TrainingProgress.isEnabled
+    TrainingProgress.isEnabled = enabled
     return old
 }
 
@@ -70,7 +70,7 @@ public func swish_progress_format(
     returnValue(-1) {
         guard size >= 0 else { throw SwishError.invalidArgument("size is negative") }
         guard size == 0 || buf != nil else { throw SwishError.invalidArgument("argument 'buf' is NULL") }
-        let line = Progress.line(
+        let line = TrainingProgress.line(
             epoch: Int(truncatingIfNeeded: epoch), epochs: Int(truncatingIfNeeded: epochs), loss: loss,
             accuracy: accuracy, samplesPerSecond: samplesPerSecond)
         let bytes = Array(line.utf8)
@@ -87,7 +87,7 @@ public func swish_progress_format(
 public func swish_progress_print(
     _ epoch: Int64, _ epochs: Int64, _ loss: Float, _ accuracy: Float, _ samplesPerSecond: Double
 ) {
-    Progress.print(
+    TrainingProgress.print(
         epoch: Int(truncatingIfNeeded: epoch), epochs: Int(truncatingIfNeeded: epochs), loss: loss, accuracy: accuracy,
         samplesPerSecond: samplesPerSecond)
     fflush(nil)  // the line shares C stdio's buffer; flush so it interleaves with the caller's output

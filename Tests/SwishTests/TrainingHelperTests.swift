@@ -77,10 +77,10 @@ import Testing
 
     @Test func progressLinesAndMeter() {
         #expect(
-            Progress.line(epoch: 3, epochs: 10, loss: 0.23456, accuracy: 0.93126, samplesPerSecond: 48213.4)
+            TrainingProgress.line(epoch: 3, epochs: 10, loss: 0.23456, accuracy: 0.93126, samplesPerSecond: 48213.4)
                 == "epoch 3/10: loss 0.2346, accuracy 0.9313, 48213 samples/s")
         #expect(
-            Progress.line(epoch: 2, epochs: 0, loss: 1.5, accuracy: .nan, samplesPerSecond: 10)
+            TrainingProgress.line(epoch: 2, epochs: 0, loss: 1.5, accuracy: .nan, samplesPerSecond: 10)
                 == "epoch 2: loss 1.5000, 10 samples/s")
         var meter = EpochMeter()
         meter.add(loss: 1.0, correct: 3, count: 4)
@@ -88,9 +88,9 @@ import Testing
         #expect(Swift.abs(meter.meanLoss - 5.0 / 6.0) < 1e-6)
         #expect(meter.accuracy == Float(4) / Float(6))
         #expect(meter.samples == 6)
-        let wasEnabled = Progress.isEnabled
-        Progress.isEnabled = false
-        defer { Progress.isEnabled = wasEnabled }
+        let wasEnabled = TrainingProgress.isEnabled
+        TrainingProgress.isEnabled = false
+        defer { TrainingProgress.isEnabled = wasEnabled }
         #expect(meter.finish(epoch: 1, epochs: 2).hasPrefix("epoch 1/2: loss 0.8333, accuracy 0.6667, "))
     }
 }

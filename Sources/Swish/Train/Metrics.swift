@@ -45,7 +45,7 @@ public func accuracy(_ logits: Tensor, _ labels: Tensor) -> Float {
 /// The per-epoch progress lines training loops print, and the switch that silences them.
 ///
 /// A line reads `epoch 3/10: loss 0.2345, accuracy 0.9312, 48213 samples/s`.
-public enum Progress {
+public enum TrainingProgress {
     private static let enabled = Atomic<Bool>(true)
 
     /// Whether ``print(epoch:epochs:loss:accuracy:samplesPerSecond:)`` writes anything (on by default);
@@ -120,12 +120,12 @@ public struct EpochMeter {
         return elapsed > 0 ? Double(samples) / elapsed : 0
     }
 
-    /// The epoch's progress line, printed when ``Progress/isEnabled``; returned either way.
+    /// The epoch's progress line, printed when ``TrainingProgress/isEnabled``; returned either way.
     @discardableResult
     public func finish(epoch: Int, epochs: Int) -> String {
-        let line = Progress.line(
+        let line = TrainingProgress.line(
             epoch: epoch, epochs: epochs, loss: meanLoss, accuracy: accuracy, samplesPerSecond: samplesPerSecond)
-        if Progress.isEnabled { Swift.print(line) }
+        if TrainingProgress.isEnabled { Swift.print(line) }
         return line
     }
 
