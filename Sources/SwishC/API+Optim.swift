@@ -150,6 +150,9 @@ public func swish_yogi_new(
     }
 }
 
+// Optimizers over a module's parameters (phase 2, with the module API) belong here: each collects the
+// module's parameters the way parameterList does and calls the same Swift initializer.
+
 // MARK: Using an optimizer
 
 @_cdecl("swish_optimizer_step")
