@@ -491,11 +491,122 @@ swish_status swish_no_grad_end(void);
 
 /* ---------------------------------------------------------------------------------------------------
  * Activations
+ *
+ * PyTorch's definitions (torch.nn.functional), forward and backward. Each returns a new tensor owned by
+ * the caller (or the open scope), or NULL; recorded by autograd when `a` requires grad. All stay finite,
+ * with finite gradients, for any finite input (sigmoid and silu never form exp of a large positive
+ * number; softmax and log_softmax subtract the maximum). swish_relu() is under Elementwise functions.
  * ------------------------------------------------------------------------------------------------ */
+
+/** 1 / (1 + e^-a) */
+swish_tensor *swish_sigmoid(const swish_tensor *a);
+
+/** tanh(a) */
+swish_tensor *swish_tanh(const swish_tensor *a);
+
+/**
+ * a where a > 0, negative_slope * a elsewhere (PyTorch's default slope is 0.01). The gradient at 0 is
+ * negative_slope, as PyTorch's. SWISH_ERR_INVALID_ARGUMENT for a non-finite slope.
+ */
+swish_tensor *swish_leaky_relu(const swish_tensor *a, float negative_slope);
+
+/** Which formula swish_gelu() uses (PyTorch's `approximate=`). */
+typedef enum swish_gelu_approximate {
+    SWISH_GELU_NONE = 0, /**< a * Phi(a), Phi the standard normal CDF (erf): approximate="none" */
+    SWISH_GELU_TANH = 1  /**< 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))): approximate="tanh" */
+} swish_gelu_approximate;
+
+/** GELU, exact or with the tanh approximation. SWISH_ERR_INVALID_ARGUMENT for another `approximate`. */
+swish_tensor *swish_gelu(const swish_tensor *a, swish_gelu_approximate approximate);
+
+/** SiLU, also called swish: a * sigmoid(a). */
+swish_tensor *swish_silu(const swish_tensor *a);
+
+/**
+ * exp(a) / sum(exp(a)) along `dim` (negative counts from the end). SWISH_ERR_INVALID_ARGUMENT for a dim
+ * out of range.
+ */
+swish_tensor *swish_softmax(const swish_tensor *a, int64_t dim);
+
+/** log(softmax(a)) along `dim`, computed as a - max - log(sum(exp(a - max))). */
+swish_tensor *swish_log_softmax(const swish_tensor *a, int64_t dim);
 
 /* ---------------------------------------------------------------------------------------------------
  * Losses
+ *
+ * PyTorch's definitions (torch.nn.functional). Each returns a new tensor owned by the caller (or the
+ * open scope): a 0-d tensor for SWISH_REDUCTION_MEAN and _SUM, one loss per element (per sample for
+ * cross-entropy) for _NONE; or NULL. Recorded by autograd: the input, and a float target, get gradients.
+ * Computed stably (log-sum-exp with the maximum subtracted; softplus(-|x|) for logits), so large logits
+ * give finite losses and gradients. Errors: SWISH_ERR_SHAPE when shapes do not match (the pointwise
+ * losses need input and target of the same shape; no broadcasting), SWISH_ERR_INVALID_ARGUMENT for a
+ * class index out of range, a bad reduction or a bad hyperparameter. On error no tensor is changed.
  * ------------------------------------------------------------------------------------------------ */
+
+/** How a loss combines its per-element values. MEAN is 0, so a zeroed value means PyTorch's default. */
+typedef enum swish_reduction {
+    SWISH_REDUCTION_MEAN = 0, /**< the mean (cross-entropy with class weights: the weighted mean) */
+    SWISH_REDUCTION_SUM = 1,  /**< the sum */
+    SWISH_REDUCTION_NONE = 2  /**< no reduction */
+} swish_reduction;
+
+/**
+ * An int64 tensor (dtype SWISH_INT64) of the given shape holding `data` (class indices, labels), the
+ * target type of swish_cross_entropy(). Values must lie within +-2^24 (16777216), the integers the
+ * float32 storage holds exactly: SWISH_ERR_INVALID_ARGUMENT otherwise. Owned by the caller (or the open
+ * scope). Shape errors as swish_tensor_new().
+ */
+swish_tensor *swish_tensor_from_int64(const int64_t *data, const int64_t *shape, size_t ndim);
+
+/** Mean squared error: (input - target)^2, reduced. */
+swish_tensor *swish_mse_loss(const swish_tensor *input, const swish_tensor *target, swish_reduction reduction);
+
+/** Mean absolute error: |input - target|, reduced (the gradient at a zero difference is 0). */
+swish_tensor *swish_l1_loss(const swish_tensor *input, const swish_tensor *target, swish_reduction reduction);
+
+/**
+ * Huber loss with d = input - target: 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere,
+ * reduced. PyTorch's default delta is 1. SWISH_ERR_INVALID_ARGUMENT for delta <= 0.
+ */
+swish_tensor *swish_huber_loss(const swish_tensor *input, const swish_tensor *target, swish_reduction reduction,
+                               float delta);
+
+/**
+ * Binary cross-entropy on logits (the sigmoid folded in): for logit x and target y in [0, 1],
+ * -[pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], computed as (1 - y) x + (1 + (pw - 1) y)
+ * softplus(-x). `pos_weight` (may be NULL: 1) weighs positive examples and broadcasts to the input's
+ * shape, e.g. one weight per class for [N, C] logits; it gets no gradient and must not require grad.
+ * NULL for `pos_weight` always means "none", also after an earlier failure.
+ */
+swish_tensor *swish_binary_cross_entropy_with_logits(const swish_tensor *input, const swish_tensor *target,
+                                                     const swish_tensor *pos_weight, swish_reduction reduction);
+
+/**
+ * Cross-entropy between logits and class indices, averaged: swish_cross_entropy_ex(input, target, NULL,
+ * -100, SWISH_REDUCTION_MEAN, 0).
+ */
+swish_tensor *swish_cross_entropy(const swish_tensor *input, const swish_tensor *target);
+
+/**
+ * Cross-entropy between logits `input` and `target`, as torch.nn.functional.cross_entropy.
+ *
+ *  input   logits of shape [C], [N, C] or [N, C, d1, ...] (classes along dim 1; dim 0 for [C]).
+ *  target  class indices: a SWISH_INT64 tensor (swish_tensor_from_int64(), or swish_argmax()) with the
+ *          input's shape without the class dim ([] for [C], [N], [N, d1, ...]); each index in [0, C) or
+ *          equal to `ignore_index`. Or class probabilities: a float tensor of the input's shape.
+ *  weight  per-class weights of shape [C], or NULL for none (NULL always means none).
+ *  ignore_index  index targets equal to it add nothing and count nothing (PyTorch's default: -100).
+ *  label_smoothing  epsilon in [0, 1]: the loss becomes (1 - eps) * nll + (eps / C) * sum_c -w_c log p_c
+ *          per sample; the mean divides by the sum of w[target] over counted samples, as PyTorch.
+ *
+ * The mean over samples that are all ignored is NaN, as in PyTorch. Errors: SWISH_ERR_INVALID_ARGUMENT
+ * for an index out of range ("Target 10 is out of bounds"), a non-integer index, a float target whose
+ * shape is not the input's, or label_smoothing outside [0, 1]; SWISH_ERR_SHAPE for a target or weight of
+ * the wrong shape.
+ */
+swish_tensor *swish_cross_entropy_ex(const swish_tensor *input, const swish_tensor *target,
+                                     const swish_tensor *weight, int64_t ignore_index, swish_reduction reduction,
+                                     float label_smoothing);
 
 /* ---------------------------------------------------------------------------------------------------
  * Modules
@@ -511,11 +622,218 @@ swish_status swish_no_grad_end(void);
 
 /* ---------------------------------------------------------------------------------------------------
  * Optimizers
+ *
+ * An optimizer holds a list of distinct parameters (it retains them: the caller may free its own
+ * handles), a learning rate and per-parameter state. Parameters are deduplicated when it is made, so a
+ * parameter listed twice or tied in two places is updated once per step. swish_optimizer_step() skips
+ * parameters without a gradient (their state does not advance, as in PyTorch).
+ *
+ * Each kind has an options struct. Fill it with its swish_xxx_options_default() (PyTorch's defaults),
+ * change what you need, and pass it to swish_xxx_new(); NULL options mean the defaults:
+ *
+ *     swish_adam_options o;
+ *     swish_adam_options_default(&o);
+ *     o.lr = 1e-2f;
+ *     swish_optimizer *opt = swish_adam_new(params, 4, &o);
+ *     ...  swish_optimizer_zero_grad(opt); swish_backward(loss); swish_optimizer_step(opt);  ...
+ *     swish_optimizer_free(opt);
+ *
+ * Hyperparameters are checked when the optimizer is made: a negative or non-finite learning rate,
+ * betas outside [0, 1), eps <= 0, a negative weight decay or momentum, or Nesterov momentum without
+ * momentum or with dampening give NULL with SWISH_ERR_INVALID_ARGUMENT. So do an empty list, a NULL
+ * entry, a non-leaf or non-float parameter; a freed or non-tensor handle gives SWISH_ERR_INVALID_HANDLE.
+ *
+ * Optimizers over a module's parameters (swish_xxx_new_module) come with the module API.
  * ------------------------------------------------------------------------------------------------ */
+
+/** Options of swish_sgd_new(); defaults: lr 1e-3, momentum 0, dampening 0, weight_decay 0, nesterov false. */
+typedef struct swish_sgd_options {
+    float lr;
+    float momentum;     /**< >= 0; 0 means plain SGD */
+    float dampening;    /**< the momentum buffer takes (1 - dampening) of each gradient */
+    float weight_decay; /**< L2 penalty added to the gradient: g + weight_decay * p */
+    bool nesterov;      /**< Nesterov momentum (needs momentum > 0 and dampening 0) */
+} swish_sgd_options;
+
+/** Options of swish_adam_new() and swish_adamw_new(). */
+typedef struct swish_adam_options {
+    float lr;           /**< default 1e-3 */
+    float beta1;        /**< default 0.9, in [0, 1) */
+    float beta2;        /**< default 0.999, in [0, 1) */
+    float eps;          /**< default 1e-8, > 0 */
+    float weight_decay; /**< Adam: L2 added to the gradient (default 0); AdamW: decoupled (default 1e-2) */
+    bool amsgrad;       /**< use the running maximum of the second moment (default false) */
+} swish_adam_options;
+
+/** Options of swish_yogi_new(). */
+typedef struct swish_yogi_options {
+    float lr;                  /**< default 1e-2 */
+    float beta1;               /**< default 0.9, in [0, 1) */
+    float beta2;               /**< default 0.999, in [0, 1) */
+    float eps;                 /**< default 1e-3, > 0 */
+    float initial_accumulator; /**< the second moment's starting value, default 1e-6, >= 0 */
+    float weight_decay;        /**< L2 added to the gradient, default 0 */
+} swish_yogi_options;
+
+/** Fills `opts` with SGD's defaults. SWISH_ERR_INVALID_ARGUMENT if `opts` is NULL. */
+swish_status swish_sgd_options_default(swish_sgd_options *opts);
+/** Fills `opts` with Adam's defaults (weight_decay 0). SWISH_ERR_INVALID_ARGUMENT if `opts` is NULL. */
+swish_status swish_adam_options_default(swish_adam_options *opts);
+/** Fills `opts` with AdamW's defaults (weight_decay 1e-2). SWISH_ERR_INVALID_ARGUMENT if `opts` is NULL. */
+swish_status swish_adamw_options_default(swish_adam_options *opts);
+/** Fills `opts` with Yogi's defaults. SWISH_ERR_INVALID_ARGUMENT if `opts` is NULL. */
+swish_status swish_yogi_options_default(swish_yogi_options *opts);
+
+/**
+ * SGD over the `n` tensors in `params`, exactly as torch.optim.SGD: g = grad + weight_decay * p; with
+ * momentum, b = g on the first step and b = momentum * b + (1 - dampening) * g after, then g = b (or
+ * g + momentum * b with nesterov); p = p - lr * g. Caller frees it with swish_optimizer_free().
+ */
+swish_optimizer *swish_sgd_new(swish_tensor *const *params, size_t n, const swish_sgd_options *opts);
+
+/**
+ * Adam, exactly as torch.optim.Adam. At a parameter's t-th update: g = grad + weight_decay * p;
+ * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2 (with amsgrad v = max(v_max, v));
+ * p = p - lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t).
+ * Caller frees it with swish_optimizer_free().
+ */
+swish_optimizer *swish_adam_new(swish_tensor *const *params, size_t n, const swish_adam_options *opts);
+
+/**
+ * AdamW, exactly as torch.optim.AdamW: each update first decays p = p * (1 - lr * weight_decay), then
+ * takes Adam's step without an L2 term. NULL options use swish_adamw_options_default() (weight_decay
+ * 1e-2). Caller frees it with swish_optimizer_free().
+ */
+swish_optimizer *swish_adamw_new(swish_tensor *const *params, size_t n, const swish_adam_options *opts);
+
+/**
+ * Yogi (Zaheer et al., "Adaptive Methods for Nonconvex Optimization", NeurIPS 2018) with the bias
+ * correction of Dive into Deep Learning section 12.10. At a parameter's t-th update:
+ *     g = grad + weight_decay * p
+ *     m = beta1 m + (1 - beta1) g                          (m starts at 0)
+ *     s = s - (1 - beta2) sign(s - g^2) g^2                (s starts at initial_accumulator)
+ *     p = p - lr * m_hat / (sqrt(s_hat) + eps),  m_hat = m / (1 - beta1^t),  s_hat = s / (1 - beta2^t)
+ * Adam's second moment moves multiplicatively towards g^2; Yogi's moves additively, by at most
+ * (1 - beta2) g^2 per step. Caller frees it with swish_optimizer_free().
+ */
+swish_optimizer *swish_yogi_new(swish_tensor *const *params, size_t n, const swish_yogi_options *opts);
+
+/**
+ * Updates every parameter that has a gradient. SWISH_ERR_STATE if none has one (a step before any
+ * backward, or after zero_grad): PyTorch silently does nothing there; Swish reports it, and nothing is
+ * changed. On any failure no parameter or state is changed.
+ */
+swish_status swish_optimizer_step(swish_optimizer *opt);
+
+/** Forgets the gradient of every parameter (PyTorch's zero_grad(), which sets them to None). */
+swish_status swish_optimizer_zero_grad(swish_optimizer *opt);
+
+/** The learning rate the next step uses, or NaN on error. */
+float swish_optimizer_get_lr(const swish_optimizer *opt);
+
+/**
+ * Sets the learning rate for the following steps (for schedules, see swish_lr_step() and
+ * swish_lr_cosine()). SWISH_ERR_INVALID_ARGUMENT for a negative or non-finite rate (nothing changes).
+ */
+swish_status swish_optimizer_set_lr(swish_optimizer *opt, float lr);
+
+/** The number of distinct parameters the optimizer updates, or -1 on error. */
+int64_t swish_optimizer_num_params(const swish_optimizer *opt);
+
+/** Releases an optimizer handle (its parameters live on while other handles hold them). NULL is ignored. */
+swish_status swish_optimizer_free(swish_optimizer *opt);
+
+/**
+ * Scales the gradients of the `n` tensors in `params` in place so that their joint norm is at most
+ * `max_norm`, as torch.nn.utils.clip_grad_norm_: the joint `norm_type`-norm of all gradient elements
+ * (2 for the Euclidean norm, INFINITY for the largest magnitude) is computed, and every gradient is
+ * multiplied by min(1, max_norm / (norm + 1e-6)). Tensors without a gradient are skipped, duplicates
+ * count once. Writes the norm before clipping to *total_norm (if not NULL; 0 when no tensor has a
+ * gradient). SWISH_ERR_INVALID_ARGUMENT for max_norm < 0 or norm_type <= 0.
+ */
+swish_status swish_clip_grad_norm(swish_tensor *const *params, size_t n, float max_norm, float norm_type,
+                                  float *total_norm);
+
+/** swish_clip_grad_norm() over the optimizer's parameters. */
+swish_status swish_optimizer_clip_grad_norm(swish_optimizer *opt, float max_norm, float norm_type, float *total_norm);
+
+/**
+ * StepLR's learning rate for `epoch` (0-based): base_lr * gamma^floor(epoch / step_size), PyTorch's
+ * closed form. Set it with swish_optimizer_set_lr() at the start of each epoch. NaN with
+ * SWISH_ERR_INVALID_ARGUMENT for base_lr < 0, step_size < 1 or gamma < 0.
+ */
+float swish_lr_step(float base_lr, int64_t epoch, int64_t step_size, float gamma);
+
+/**
+ * CosineAnnealingLR's learning rate for `epoch`: eta_min + (base_lr - eta_min) (1 + cos(pi epoch /
+ * t_max)) / 2, PyTorch's closed form. NaN with SWISH_ERR_INVALID_ARGUMENT for base_lr < 0, t_max < 1 or
+ * eta_min < 0.
+ */
+float swish_lr_cosine(float base_lr, int64_t epoch, int64_t t_max, float eta_min);
 
 /* ---------------------------------------------------------------------------------------------------
  * Training helpers
+ *
+ * Mini-batches over in-memory data without hidden state: keep the whole data set in two tensors, draw
+ * an order per epoch with swish_randperm(), and gather each batch's rows with swish_take_rows():
+ *
+ *     swish_tensor *X = swish_tensor_new(images, (int64_t[]){n, 784}, 2);
+ *     swish_tensor *Y = swish_tensor_from_int64(labels, (int64_t[]){n}, 1);
+ *     for (int epoch = 1; epoch <= epochs; epoch++) {
+ *         swish_randperm(order, n, gen);                        // same seed, same batches
+ *         for (int64_t start = 0; start < n; start += batch) {
+ *             size_t count = n - start < batch ? n - start : batch;
+ *             swish_scope_begin();
+ *             swish_tensor *xb = swish_take_rows(X, order + start, count);
+ *             swish_tensor *yb = swish_take_rows(Y, order + start, count);
+ *             ... forward, loss, backward, step; correct += swish_count_correct(logits, yb) ...
+ *             swish_scope_end();
+ *         }
+ *         swish_progress_print(epoch, epochs, mean_loss, (float)correct / n, n / seconds);
+ *     }
  * ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Writes a uniformly random permutation of 0 .. n-1 into `out` (room for n values), drawn from `gen`
+ * (NULL: the default generator); the same seed gives the same permutation on every machine.
+ * SWISH_ERR_INVALID_ARGUMENT if `out` is NULL with n > 0.
+ */
+swish_status swish_randperm(int64_t *out, size_t n, swish_generator *gen);
+
+/**
+ * The rows `rows[0 .. count)` of `t` along dim 0, in that order, as a new tensor of t's dtype and shape
+ * [count, ...] (torch.index_select(t, 0, rows)); indices may repeat and be negative (from the end).
+ * Owned by the caller (or the open scope). Recorded by autograd. SWISH_ERR_INVALID_ARGUMENT for an
+ * index out of range, a 0-d `t`, or NULL `rows` with count > 0.
+ */
+swish_tensor *swish_take_rows(const swish_tensor *t, const int64_t *rows, size_t count);
+
+/**
+ * The number of rows of `logits` [N, C] whose largest entry (the first, on ties) is at the class in
+ * `labels` [N] (any dtype holding integers). -1 on error (SWISH_ERR_SHAPE for other shapes).
+ */
+int64_t swish_count_correct(const swish_tensor *logits, const swish_tensor *labels);
+
+/** swish_count_correct() / N, or NaN on error (also for N = 0). */
+float swish_accuracy(const swish_tensor *logits, const swish_tensor *labels);
+
+/**
+ * Turns the per-epoch progress lines on or off for the whole process (they are on by default): both
+ * swish_progress_print() and the library's own training loops follow it. Returns the previous setting.
+ */
+bool swish_set_progress(bool enabled);
+
+/**
+ * Formats one epoch's progress line, "epoch 3/10: loss 0.2345, accuracy 0.9312, 48213 samples/s"
+ * (without "/epochs" when epochs <= 0, without the accuracy when it is NaN), into `buf` like snprintf:
+ * at most `size` bytes including the terminating NUL. Returns the full line's length (excluding the
+ * NUL), or -1 with SWISH_ERR_INVALID_ARGUMENT if `buf` is NULL with size > 0.
+ */
+int64_t swish_progress_format(char *buf, size_t size, int64_t epoch, int64_t epochs, float loss, float accuracy,
+                              double samples_per_second);
+
+/** Writes swish_progress_format()'s line and a newline to stdout, unless progress lines are turned off. */
+void swish_progress_print(int64_t epoch, int64_t epochs, float loss, float accuracy, double samples_per_second);
 
 /* ---------------------------------------------------------------------------------------------------
  * Saving and loading (safetensors)

@@ -1,0 +1,214 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Checks the hyperparameters Adam, AdamW and Yogi share, with PyTorch's messages.
+private func checkAdaptive(beta1: Float, beta2: Float, eps: Float, weightDecay: Float) throws {
+    guard eps > 0, eps.isFinite else { throw SwishError.invalidArgument("Invalid epsilon value: \(eps) (must be > 0)") }
+    guard beta1 >= 0, beta1 < 1 else { throw SwishError.invalidArgument("Invalid beta parameter at index 0: \(beta1)") }
+    guard beta2 >= 0, beta2 < 1 else { throw SwishError.invalidArgument("Invalid beta parameter at index 1: \(beta2)") }
+    guard weightDecay >= 0, weightDecay.isFinite else {
+        throw SwishError.invalidArgument("Invalid weight_decay value: \(weightDecay)")
+    }
+}
+
+/// The scalars one bias-corrected adaptive step uses, computed in double as PyTorch does and rounded once.
+struct BiasCorrection {
+    /// lr / (1 - beta1^t)
+    let stepSize: Float
+    /// sqrt(1 - beta2^t)
+    let sqrtCorrection2: Float
+
+    init(lr: Float, beta1: Float, beta2: Float, step: Int) {
+        let t = Double(step)
+        stepSize = Float(Double(lr) / (1 - pow(Double(beta1), t)))
+        sqrtCorrection2 = Float((1 - pow(Double(beta2), t)).squareRoot())
+    }
+}
+
+/// `m + w (g - m)`, PyTorch's `lerp_` (which switches to `g - (g - m)(1 - w)` for w >= 0.5).
+@inline(__always)
+func lerp(_ m: Float, _ g: Float, _ w: Float) -> Float {
+    w < 0.5 ? m + w * (g - m) : g - (g - m) * (1 - w)
+}
+
+/// Adam (Kingma and Ba, 2015), exactly as `torch.optim.Adam`. For each parameter p with gradient g, at
+/// its t-th update:
+///
+///     g  = g + weight_decay * p                   (L2 penalty; AdamW decays p instead)
+///     m  = beta1 * m + (1 - beta1) * g            (exp_avg)
+///     v  = beta2 * v + (1 - beta2) * g^2          (exp_avg_sq)
+///     v* = max(v*, v) and v = v*                  (max_exp_avg_sq, only with amsgrad)
+///     p  = p - lr * m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t)
+///
+/// computed as PyTorch does: p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+///
+/// ```swift
+/// let opt = try Adam(params, learningRate: 1e-3, weightDecay: 1e-4, amsgrad: true)
+/// ```
+public class Adam: Optimizer {
+    public let beta1: Float
+    public let beta2: Float
+    public let eps: Float
+    public let weightDecay: Float
+    public let amsgrad: Bool
+    /// AdamW: weight decay multiplies the parameter by (1 - lr * weight_decay) instead of joining the gradient.
+    public let decoupledWeightDecay: Bool
+
+    /// Throws ``SwishError/invalidArgument(_:)`` for a negative learning rate, betas outside [0, 1),
+    /// eps <= 0 or a negative weight decay.
+    public convenience init(
+        _ parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+        eps: Float = 1e-8, weightDecay: Float = 0, amsgrad: Bool = false
+    ) throws {
+        try self.init(
+            parameters, learningRate: learningRate, betas: betas, eps: eps, weightDecay: weightDecay,
+            amsgrad: amsgrad, decoupled: false)
+    }
+
+    package init(
+        _ parameters: [Tensor], learningRate: Float, betas: (Float, Float), eps: Float, weightDecay: Float,
+        amsgrad: Bool, decoupled: Bool
+    ) throws {
+        try checkAdaptive(beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: weightDecay)
+        beta1 = betas.0
+        beta2 = betas.1
+        self.eps = eps
+        self.weightDecay = weightDecay
+        self.amsgrad = amsgrad
+        decoupledWeightDecay = decoupled
+        try super.init(parameters: parameters, learningRate: learningRate)
+    }
+
+    override package var bufferNames: [String] {
+        amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"]
+    }
+
+    override package func applySingle(
+        parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        state: inout ParameterState
+    ) {
+        let lr = learningRate
+        let c = BiasCorrection(lr: lr, beta1: beta1, beta2: beta2, step: state.step)
+        let pp = p.baseAddress!, gp = g.baseAddress!
+        let mp = state.buffers["exp_avg"]!.pointer, vp = state.buffers["exp_avg_sq"]!.pointer
+        let maxp = amsgrad ? state.buffers["max_exp_avg_sq"]!.pointer : vp
+        let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), b2 = beta2, eps = eps
+        let l2 = decoupledWeightDecay ? 0 : weightDecay
+        let shrink = decoupledWeightDecay ? Float(1 - Double(lr) * Double(weightDecay)) : 1
+        let amsgrad = amsgrad
+        for i in 0..<p.count {
+            if shrink != 1 { pp[i] = pp[i] * shrink }
+            let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
+            let m = lerp(mp[i], gi, w1)
+            var v = vp[i] * b2 + w2 * gi * gi
+            mp[i] = m
+            vp[i] = v
+            if amsgrad {
+                v = Swift.max(maxp[i], v)
+                maxp[i] = v
+            }
+            pp[i] = pp[i] + -c.stepSize * m / (v.squareRoot() / c.sqrtCorrection2 + eps)
+        }
+    }
+
+    override package var hyperparameters: [String: Double] {
+        [
+            "lr": Double(learningRate), "beta1": Double(beta1), "beta2": Double(beta2), "eps": Double(eps),
+            "weight_decay": Double(weightDecay), "amsgrad": amsgrad ? 1 : 0,
+        ]
+    }
+}
+
+/// AdamW (Loshchilov and Hutter, 2019), exactly as `torch.optim.AdamW`: Adam whose weight decay is
+/// decoupled from the gradient. Each update first shrinks the parameter, p = p * (1 - lr * weight_decay),
+/// then applies Adam's step without an L2 term. The default weight decay is 1e-2, as in PyTorch.
+public final class AdamW: Adam {
+    /// Throws ``SwishError/invalidArgument(_:)`` for a negative learning rate, betas outside [0, 1),
+    /// eps <= 0 or a negative weight decay.
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+        eps: Float = 1e-8, weightDecay: Float = 1e-2, amsgrad: Bool = false
+    ) throws {
+        try super.init(
+            parameters, learningRate: learningRate, betas: betas, eps: eps, weightDecay: weightDecay,
+            amsgrad: amsgrad, decoupled: true)
+    }
+}
+
+/// Yogi (Zaheer, Reddi, Sachan, Kale and Kumar, "Adaptive Methods for Nonconvex Optimization",
+/// NeurIPS 2018): Adam whose second moment moves additively, by at most (1 - beta2) g^2 per step and
+/// towards g^2, so it cannot blow up after one large gradient nor forget too fast. For each parameter p
+/// with gradient g, at its t-th update:
+///
+///     g  = g + weight_decay * p                                  (L2 penalty, as Adam)
+///     m  = beta1 * m + (1 - beta1) * g                           (exp_avg, starts at 0)
+///     s  = s - (1 - beta2) * sign(s - g^2) * g^2                 (exp_avg_sq, starts at initial_accumulator)
+///     p  = p - lr * m_hat / (sqrt(s_hat) + eps),  m_hat = m / (1 - beta1^t), s_hat = s / (1 - beta2^t)
+///
+/// The second-moment rule is the paper's Algorithm 2; the bias correction follows Dive into Deep
+/// Learning, section 12.10 ("Adam", subsection "Yogi"), the seed's source, which corrects m and s as
+/// Adam does. The first moment starts at 0 as in the paper and D2L; the second at `initialAccumulator`
+/// (default 1e-6, the value of the reference implementations in TensorFlow Addons and torch-optimizer).
+/// Defaults: lr 1e-2, betas (0.9, 0.999), eps 1e-3.
+public final class Yogi: Optimizer {
+    public let beta1: Float
+    public let beta2: Float
+    public let eps: Float
+    public let initialAccumulator: Float
+    public let weightDecay: Float
+
+    /// Throws ``SwishError/invalidArgument(_:)`` for a negative learning rate, betas outside [0, 1),
+    /// eps <= 0, a negative initial accumulator or a negative weight decay.
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 1e-2, betas: (Float, Float) = (0.9, 0.999),
+        eps: Float = 1e-3, initialAccumulator: Float = 1e-6, weightDecay: Float = 0
+    ) throws {
+        try checkAdaptive(beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: weightDecay)
+        guard initialAccumulator >= 0, initialAccumulator.isFinite else {
+            throw SwishError.invalidArgument("Invalid initial_accumulator value: \(initialAccumulator)")
+        }
+        beta1 = betas.0
+        beta2 = betas.1
+        self.eps = eps
+        self.initialAccumulator = initialAccumulator
+        self.weightDecay = weightDecay
+        try super.init(parameters: parameters, learningRate: learningRate)
+    }
+
+    override package var bufferNames: [String] { ["exp_avg", "exp_avg_sq"] }
+
+    override package func initialValue(ofBuffer name: String) -> Float {
+        name == "exp_avg_sq" ? initialAccumulator : 0
+    }
+
+    override package func applySingle(
+        parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        state: inout ParameterState
+    ) {
+        let c = BiasCorrection(lr: learningRate, beta1: beta1, beta2: beta2, step: state.step)
+        let pp = p.baseAddress!, gp = g.baseAddress!
+        let mp = state.buffers["exp_avg"]!.pointer, sp = state.buffers["exp_avg_sq"]!.pointer
+        let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), eps = eps, l2 = weightDecay
+        for i in 0..<p.count {
+            let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
+            let m = lerp(mp[i], gi, w1)
+            let g2 = gi * gi
+            let s0 = sp[i]
+            // The only line that differs from Adam: an additive step towards g^2 instead of a moving average.
+            let s = s0 - w2 * (s0 > g2 ? g2 : (s0 < g2 ? -g2 : 0))
+            mp[i] = m
+            sp[i] = s
+            pp[i] = pp[i] + -c.stepSize * m / (s.squareRoot() / c.sqrtCorrection2 + eps)
+        }
+    }
+
+    override package var hyperparameters: [String: Double] {
+        [
+            "lr": Double(learningRate), "beta1": Double(beta1), "beta2": Double(beta2), "eps": Double(eps),
+            "initial_accumulator": Double(initialAccumulator), "weight_decay": Double(weightDecay),
+        ]
+    }
+}

@@ -1,0 +1,182 @@
+/// What an optimizer keeps for one parameter between steps: how many updates the parameter has had and
+/// its named buffers, each with the parameter's shape. The names are PyTorch's state names
+/// (`momentum_buffer`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`), so a saved state reads the same.
+public struct ParameterState {
+    /// Updates applied to this parameter so far (PyTorch's `state['step']`; drives bias correction).
+    public internal(set) var step: Int
+    /// The optimizer's buffers for this parameter, by name.
+    public internal(set) var buffers: [String: Tensor]
+
+    package init(step: Int = 0, buffers: [String: Tensor] = [:]) {
+        self.step = step
+        self.buffers = buffers
+    }
+}
+
+/// The common part of every optimizer: a list of distinct parameters, a learning rate, per-parameter
+/// state, ``step()`` and ``zeroGrad()``. Subclasses differ only in their update rule
+/// (``applySingle(parameter:gradient:state:)``), as mlx-swift's `OptimizerBase.applySingle`.
+///
+/// ```swift
+/// let opt = try Adam([w, b], learningRate: 1e-3)
+/// for _ in 0..<100 {
+///     opt.zeroGrad()
+///     let loss = mseLoss(x.matmul(w) + b, y)
+///     loss.backward()
+///     opt.step()
+/// }
+/// ```
+///
+/// - Parameters are deduplicated by identity when the optimizer is made, so a parameter tied in two
+///   places (or listed twice) is updated once per step.
+/// - A parameter without a gradient is skipped by ``step()`` and its state does not advance, as in PyTorch.
+/// - ``step()`` either updates every parameter that has a gradient or, on failure, changes nothing.
+public class Optimizer {
+    /// The parameters, without duplicates, in the order first given.
+    public let parameters: [Tensor]
+    private var _learningRate: Float
+    /// Per-parameter state, keyed by the parameter's identity; absent until the parameter's first update.
+    package var states: [ObjectIdentifier: ParameterState] = [:]
+
+    package init(parameters: [Tensor], learningRate: Float) throws {
+        try Optimizer.checkLearningRate(learningRate)
+        var seen = Set<ObjectIdentifier>()
+        var unique: [Tensor] = []
+        for (i, p) in parameters.enumerated() {
+            guard p.dtype == .float32 else {
+                throw SwishError.invalidArgument("parameter \(i) is a \(p.dtype) tensor; optimizers update float32 tensors")
+            }
+            guard p.isLeaf else {
+                throw SwishError.invalidArgument(
+                    "can't optimize a non-leaf Tensor (parameter \(i) was computed by \(p.gradFnName ?? "an op"); pass a leaf or detach() it)"
+                )
+            }
+            if seen.insert(ObjectIdentifier(p)).inserted { unique.append(p) }
+        }
+        guard !unique.isEmpty else { throw SwishError.invalidArgument("optimizer got an empty parameter list") }
+        self.parameters = unique
+        self._learningRate = learningRate
+    }
+
+    // MARK: Hyperparameters
+
+    package static func checkLearningRate(_ lr: Float) throws {
+        guard lr >= 0, lr.isFinite else { throw SwishError.invalidArgument("Invalid learning rate: \(lr)") }
+    }
+
+    /// The learning rate of the next ``step()``; set it to follow a schedule (``StepLR``,
+    /// ``CosineAnnealingLR``). Setting a negative or non-finite value traps; ``_setLearningRate(_:)`` throws.
+    public var learningRate: Float {
+        get { _learningRate }
+        set { _trap { try _setLearningRate(newValue) } }
+    }
+
+    package func _setLearningRate(_ lr: Float) throws {
+        try Optimizer.checkLearningRate(lr)
+        _learningRate = lr
+    }
+
+    // MARK: The update rule (what subclasses define)
+
+    /// The names of the buffers this optimizer keeps per parameter (for saving and loading state).
+    package var bufferNames: [String] { [] }
+
+    /// The value every element of buffer `name` starts from (0 unless a subclass says otherwise).
+    package func initialValue(ofBuffer name: String) -> Float { 0 }
+
+    /// Updates one parameter in place from its gradient. `state.step` has already been advanced to the
+    /// number of this update (1 on the first), and every buffer in ``bufferNames`` exists. Must not fail:
+    /// everything that can fail happened before.
+    package func applySingle(
+        parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>, state: inout ParameterState
+    ) {}
+
+    // MARK: Steps
+
+    /// Updates every parameter that has a gradient; returns how many were updated (0 when none has a
+    /// gradient: nothing changes, as PyTorch's `step()` silently does; the C API reports SWISH_ERR_STATE).
+    ///
+    /// All checks and allocations happen before the first parameter changes, so a failure leaves
+    /// parameters and state as they were.
+    package func _step() throws -> Int {
+        var work: [(Tensor, Tensor, ParameterState)] = []
+        for p in parameters {
+            guard let g = p.grad else { continue }
+            guard g.numel == p.numel else {
+                throw SwishError.internal("the gradient of a parameter of shape \(p.shape) has shape \(g.shape)")
+            }
+            var state = states[ObjectIdentifier(p)] ?? ParameterState()
+            for name in bufferNames where state.buffers[name] == nil {
+                state.buffers[name] = try Tensor._full(p.shape, initialValue(ofBuffer: name))
+            }
+            state.step += 1
+            work.append((p, g, state))
+        }
+        for (p, g, var state) in work {
+            withExtendedLifetime((p, g)) {
+                applySingle(parameter: p.mutableBuffer, gradient: g.buffer, state: &state)
+            }
+            states[ObjectIdentifier(p)] = state
+        }
+        return work.count
+    }
+
+    /// Applies one update to every parameter that has a gradient (`optimizer.step()`), skipping the
+    /// others. Returns the number of parameters updated; when it is 0 nothing changed.
+    @discardableResult
+    public func step() -> Int { _trap { try _step() } }
+
+    /// Forgets every parameter's gradient (PyTorch's `zero_grad()`, which sets them to None by default).
+    public func zeroGrad() {
+        for p in parameters { p.zeroGrad() }
+    }
+
+    // MARK: State for saving and loading
+
+    /// The state of parameter `index` (in ``parameters`` order), or nil before its first update.
+    public func state(ofParameter index: Int) -> ParameterState? {
+        guard parameters.indices.contains(index) else { return nil }
+        return states[ObjectIdentifier(parameters[index])]
+    }
+
+    /// The state of every parameter in ``parameters`` order (nil: not updated yet), for saving. The
+    /// buffers are the optimizer's own tensors; copy them if they must outlive further steps unchanged.
+    package func stateSnapshot() -> [ParameterState?] {
+        parameters.map { states[ObjectIdentifier($0)] }
+    }
+
+    /// Replaces the whole state with `snapshot` (one entry per parameter, nil for none), copying the
+    /// buffers. Every entry is checked first (step >= 0; exactly the buffers in ``bufferNames``, each of
+    /// its parameter's shape), so a bad snapshot changes nothing.
+    package func loadState(_ snapshot: [ParameterState?]) throws {
+        guard snapshot.count == parameters.count else {
+            throw SwishError.shape("optimizer state has \(snapshot.count) entries for \(parameters.count) parameters")
+        }
+        var loaded: [ObjectIdentifier: ParameterState] = [:]
+        let expected = Set(bufferNames)
+        for (i, entry) in snapshot.enumerated() {
+            guard let entry else { continue }
+            let p = parameters[i]
+            guard entry.step >= 0 else {
+                throw SwishError.invalidArgument("optimizer state of parameter \(i) has step \(entry.step)")
+            }
+            guard Set(entry.buffers.keys) == expected else {
+                throw SwishError.format(
+                    "optimizer state of parameter \(i) has buffers \(entry.buffers.keys.sorted()), expected \(expected.sorted())")
+            }
+            var copy = ParameterState(step: entry.step)
+            for (name, t) in entry.buffers {
+                guard t.shape == p.shape, t.dtype == .float32 else {
+                    throw SwishError.shape(
+                        "optimizer state '\(name)' of parameter \(i) has shape \(t.shape), the parameter has \(p.shape)")
+                }
+                copy.buffers[name] = try t.copyDetached()
+            }
+            loaded[ObjectIdentifier(p)] = copy
+        }
+        states = loaded
+    }
+
+    /// The hyperparameters by PyTorch's names (`lr`, `betas` as `beta1`/`beta2`, ...), for saving.
+    package var hyperparameters: [String: Double] { ["lr": Double(learningRate)] }
+}

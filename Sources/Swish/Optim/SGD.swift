@@ -1,0 +1,71 @@
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight decay,
+/// exactly as `torch.optim.SGD`:
+///
+///     g = grad + weight_decay * p
+///     b = g                                     (first step)
+///     b = momentum * b + (1 - dampening) * g    (later steps)
+///     g = g + momentum * b   if nesterov,   else g = b      (only when momentum != 0)
+///     p = p - lr * g
+///
+/// ```swift
+/// let opt = try SGD([w, b], learningRate: 0.1, momentum: 0.9, nesterov: true)
+/// ```
+public final class SGD: Optimizer {
+    public let momentum: Float
+    public let dampening: Float
+    public let weightDecay: Float
+    public let nesterov: Bool
+
+    /// Throws ``SwishError/invalidArgument(_:)`` for a negative or non-finite learning rate, momentum or
+    /// weight decay, and for Nesterov momentum without momentum or with dampening (as PyTorch).
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 1e-3, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) throws {
+        guard momentum >= 0, momentum.isFinite else { throw SwishError.invalidArgument("Invalid momentum value: \(momentum)") }
+        guard dampening.isFinite else { throw SwishError.invalidArgument("Invalid dampening value: \(dampening)") }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw SwishError.invalidArgument("Invalid weight_decay value: \(weightDecay)")
+        }
+        guard !nesterov || (momentum > 0 && dampening == 0) else {
+            throw SwishError.invalidArgument("Nesterov momentum requires a momentum and zero dampening")
+        }
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        try super.init(parameters: parameters, learningRate: learningRate)
+    }
+
+    override package var bufferNames: [String] { momentum != 0 ? ["momentum_buffer"] : [] }
+
+    override package func applySingle(
+        parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        state: inout ParameterState
+    ) {
+        let lr = learningRate, wd = weightDecay, mu = momentum
+        let n = p.count
+        let pp = p.baseAddress!, gp = g.baseAddress!
+        guard mu != 0 else {
+            for i in 0..<n { pp[i] = pp[i] + -lr * (gp[i] + wd * pp[i]) }
+            return
+        }
+        let bp = state.buffers["momentum_buffer"]!.pointer
+        let first = state.step == 1  // PyTorch starts the buffer as a copy of the gradient
+        let keep = 1 - dampening
+        for i in 0..<n {
+            let d = wd != 0 ? gp[i] + wd * pp[i] : gp[i]
+            let b = first ? d : bp[i] * mu + keep * d
+            bp[i] = b
+            let step = nesterov ? d + mu * b : b
+            pp[i] = pp[i] + -lr * step
+        }
+    }
+
+    override package var hyperparameters: [String: Double] {
+        [
+            "lr": Double(learningRate), "momentum": Double(momentum), "dampening": Double(dampening),
+            "weight_decay": Double(weightDecay), "nesterov": nesterov ? 1 : 0,
+        ]
+    }
+}
