@@ -29,11 +29,11 @@ enum _SafetensorsDType: String {
         if let d = _SafetensorsDType(rawValue: name) { return d }
         if unsupportedNames.contains(name) {
             throw SwishError.format(
-                "safetensors: tensor '\(tensor)' has dtype \(name), which Swish does not load (it converts F32, F16, BF16 and F64 to float32)"
+                "tensor '\(tensor)' has dtype \(name), which Swish does not load (it converts F32, F16, BF16 and F64 to float32)"
             )
         }
         throw SwishError.format(
-            "safetensors: tensor '\(tensor)' has unknown dtype '\(name)' (the format's dtypes are spelled F32, F16, BF16, F64, I64, U8, BOOL, ...)"
+            "tensor '\(tensor)' has unknown dtype '\(name)' (the format's dtypes are spelled F32, F16, BF16, F64, I64, U8, BOOL, ...)"
         )
     }
 

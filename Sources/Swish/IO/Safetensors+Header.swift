@@ -174,7 +174,8 @@ struct _Header {
         case .integer(let i):
             throw SwishError.format("\(what) is negative (\(i))")
         case .number(let d):
-            // Only integers beyond Int's range get here: fractions and exponents were refused lexically.
+            // Only integers beyond Int's range get here: signs, fractions and exponents were refused
+            // lexically (so the negative case above is a second line of defence).
             throw SwishError.format("\(what) is too large (\(d))")
         default:
             throw SwishError.format("\(what) is \(value.kind), not a non-negative integer")
@@ -281,6 +282,14 @@ indirect enum _JSONValue: Decodable {
     /// A coding path as `'name'.shape[0]`.
     static func render(_ path: [any CodingKey]) -> String {
         if path.isEmpty { return "the top level" }
-        return path.map { key in key.intValue.map { "[\($0)]" } ?? "'\(key.stringValue)'" }.joined()
+        var text = ""
+        for key in path {
+            if let i = key.intValue, key.stringValue.hasPrefix("Index ") {
+                text += "[\(i)]"
+            } else {
+                text += (text.isEmpty ? "" : ".") + "'\(key.stringValue)'"
+            }
+        }
+        return text
     }
 }

@@ -28,9 +28,10 @@
 /// - the header is valid UTF-8, starts (after JSON whitespace) with `{`, and is JSON, parsed by the
 ///   toolchain's `FoundationEssentials.JSONDecoder`;
 /// - no object in it has a key twice, no array or object ends in a trailing comma, and every number is a
-///   plain integer (no fraction or exponent). These are things the decoder does not report (it keeps the
-///   first of two equal keys, accepts trailing commas, and reads `1.0` or `1e-400` as an `Int`), so a
-///   lexical scan of the already-validated JSON checks them (`_JSONLexicalCheck`);
+///   plain non-negative integer (digits only: no sign, fraction or exponent). These are things the
+///   decoder does not report (it keeps the first of two equal keys, accepts trailing commas, and reads
+///   `1.0`, `-0` or `1e-400` as an `Int`), so a lexical scan of the already-validated JSON checks them
+///   (`_JSONLexicalCheck`);
 /// - `__metadata__`, if present and not `null`, is an object of strings;
 /// - every other key is an object with exactly the fields `dtype` (a known dtype name), `shape` (at most
 ///   8 non-negative integers, Swish's maximum rank) and `data_offsets` (two non-negative integers);
@@ -42,7 +43,7 @@
 /// Compared with the reference reader, Swish is stricter in refusing duplicate keys (the format's README
 /// disallows them), names that are equal under Unicode canonical equivalence (Swift compares strings
 /// that way, so such names could not be told apart in a state dict), fields other than the three, and
-/// trailing commas or non-integer numbers; like it, Swish accepts whitespace around the JSON,
+/// trailing commas; like it, Swish accepts whitespace around the JSON,
 /// `"__metadata__": null`, header entries in any order, and zero-size tensors at any boundary.
 ///
 /// **Dtypes.** `F32` is read as is. `F16`, `BF16` and `F64` are converted to float32 exactly as IEEE 754
@@ -156,19 +157,19 @@ public enum Safetensors {
     static func _decode(size: Int, source: some _ByteSource) throws -> Contents {
         guard size >= 8 else {
             throw SwishError.format(
-                "safetensors: the file is \(size) bytes; it must start with an 8-byte header length")
+                "the file is \(size) bytes; it must start with an 8-byte header length")
         }
         var lengthBytes = [UInt8](repeating: 0, count: 8)
         try lengthBytes.withUnsafeMutableBytes { try source.read(at: 0, into: $0) }
         let headerLength = lengthBytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(maxHeaderBytes) else {
             throw SwishError.format(
-                "safetensors: the header length \(headerLength) is larger than the limit of \(maxHeaderBytes) bytes")
+                "the header length \(headerLength) is larger than the limit of \(maxHeaderBytes) bytes")
         }
         let n = Int(headerLength)
         guard n <= size - 8 else {
             throw SwishError.format(
-                "safetensors: the header length \(n) runs past the end of the file (\(size) bytes, so at most \(size - 8))"
+                "the header length \(n) runs past the end of the file (\(size) bytes, so at most \(size - 8))"
             )
         }
         var header = [UInt8](repeating: 0, count: n)

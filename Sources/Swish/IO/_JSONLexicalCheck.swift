@@ -9,8 +9,9 @@ import FoundationEssentials
 ///   equivalence (`"é"` as one scalar or as `e` + combining accent) count as duplicates too, because
 ///   Swift's `String` compares that way and the decoded dictionary merges them just the same;
 /// - **trailing commas** (`{"a": 1,}`), which this decoder accepts and JSON does not;
-/// - **numbers with a fraction or exponent**: the decoder reads `1.0`, `1e3` and even `1e-400` as the
-///   `Int` 1, 1000 and 0, while every number in a safetensors header is a plain integer.
+/// - **numbers other than plain non-negative integers**: the decoder reads `1.0`, `1e3` and even
+///   `1e-400` as the `Int` 1, 1000 and 0, and `-0` as 0, while every number in a safetensors header is
+///   a size or an offset written as digits (the Python library refuses all of these too).
 ///
 /// This is a lexical scan, not a parser: the decoder has already established that the bytes are valid
 /// JSON, so the scan only needs to find string tokens (skipping escapes), the structural characters
@@ -38,7 +39,7 @@ enum _JSONLexicalCheck {
         var lastKey: String? = nil
     }
 
-    /// Throws `.format` at the first duplicate key, trailing comma or non-integer number.
+    /// Throws `.format` at the first duplicate key, trailing comma, or number that is not plain digits.
     static func run(_ bytes: [UInt8]) throws {
         var stack: [Frame] = []
         var i = 0
@@ -104,15 +105,15 @@ enum _JSONLexicalCheck {
                 i = j + 1
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let start = i
-                var isInteger = true
+                var digitsOnly = true
                 while i < n && isNumberByte(bytes[i]) {
-                    let b = bytes[i]
-                    if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { isInteger = false }
+                    if bytes[i] < UInt8(ascii: "0") || bytes[i] > UInt8(ascii: "9") { digitsOnly = false }
                     i += 1
                 }
-                if !isInteger {
+                if !digitsOnly {
                     let token = String(decoding: bytes[start..<i].prefix(40), as: UTF8.self)
-                    throw SwishError.format("the header has the number \(token) \(location()), which is not an integer")
+                    throw SwishError.format(
+                        "the header has the number \(token) \(location()), which is not a non-negative integer")
                 }
             default:
                 i += 1
