@@ -261,8 +261,10 @@ indirect enum _JSONValue: Decodable {
                 self = .object(try c.decode([String: _JSONValue].self))
                 return
             } catch DecodingError.typeMismatch {}
+            // The decoder's parser lets number-like tokens such as `02` or `4-2` through and only fails
+            // when asked for a number.
             throw SwishError.format(
-                "the header value at \(_JSONValue.render(decoder.codingPath)) cannot be read as a string, number, boolean, null, array or object"
+                "the header value at \(_JSONValue.render(decoder.codingPath)) is not valid JSON (a malformed number or string)"
             )
         }
     }

@@ -26,7 +26,8 @@
 /// - the file has at least 8 bytes; the header length is at most ``maxHeaderBytes`` (100,000,000 bytes,
 ///   the reference implementation's limit) and fits in the file;
 /// - the header is valid UTF-8, starts (after JSON whitespace) with `{`, and is JSON, parsed by the
-///   toolchain's `FoundationEssentials.JSONDecoder`;
+///   toolchain's `FoundationEssentials.JSONDecoder` (FoundationEssentials has no `JSONSerialization`, so
+///   the header is decoded into a small `Decodable` JSON value type, `_JSONValue`, and checked by hand);
 /// - no object in it has a key twice, no array or object ends in a trailing comma, and every number is a
 ///   plain non-negative integer (digits only: no sign, fraction or exponent). These are things the
 ///   decoder does not report (it keeps the first of two equal keys, accepts trailing commas, and reads
@@ -49,7 +50,9 @@
 /// **Dtypes.** `F32` is read as is. `F16`, `BF16` and `F64` are converted to float32 exactly as IEEE 754
 /// does (F16 and BF16 widen exactly, subnormals included; F64 rounds to nearest even, overflows to
 /// infinity, underflows through the float32 subnormals to zero; infinities, NaN and the sign of zero are
-/// kept), which is what PyTorch's `.float()` gives. Every other dtype (`I64`, `U8`, `BOOL`, `F8_*`,
+/// kept), which is what PyTorch's `.float()` and numpy's `astype(float32)` give. The one difference from
+/// PyTorch is a half NaN's payload: Swish (like IEEE and numpy) keeps it (`0x7e00` becomes `0x7fc00000`),
+/// PyTorch's CPU conversion gives `0x7fffffff` for every half NaN; both are NaN. Every other dtype (`I64`, `U8`, `BOOL`, `F8_*`,
 /// `C64`, ...) is a format error naming it: integer tensors are not converted, because float32 cannot
 /// hold every 64-bit integer and the state dicts Swish loads hold only floating-point values.
 ///
