@@ -119,6 +119,7 @@ let malformedCases: [MalformedCase] = [
     .init("negative offset", safetensorsFile("{" + entry("a", offsets: "[-4,0]") + "}", data: four), "the number -4 in 'a'.'data_offsets'"),
     .init("offsets reversed", safetensorsFile("{" + entry("a", offsets: "[4,0]") + "}", data: four), "reversed: begin 4 > end 0"),
     .init("offsets out of bounds", safetensorsFile("{" + entry("a", shape: "[2]", offsets: "[0,8]") + "}", data: four), "out of bounds: the data section has 4 bytes"),
+    .init("a terabyte tensor in a tiny file", safetensorsFile("{" + entry("a", shape: "[1099511627776]", offsets: "[0,4398046511104]") + "}", data: four), "out of bounds: the data section has 4 bytes"),
     .init("offset beyond 64 bits", safetensorsFile("{" + entry("a", offsets: "[0,18446744073709551616]") + "}", data: four), "is too large"),
     .init("span shorter than the shape needs", safetensorsFile("{" + entry("a", shape: "[2]", offsets: "[0,4]") + "}", data: four), "spans 4 bytes ([0, 4]) but shape [2] of F32 needs 8"),
     .init("span longer than the shape needs", safetensorsFile("{" + entry("a", shape: "[1]", offsets: "[0,8]") + "}", data: eight), "spans 8 bytes"),

@@ -75,7 +75,8 @@
 ///
 /// **Saving is atomic**: the file is written to a temporary file in the same folder, flushed with
 /// `fsync`, renamed over the target, and the folder is flushed. A failed save leaves an existing file as
-/// it was and removes its temporary file.
+/// it was and removes its temporary file. The new file takes the permissions of the file it replaces; a
+/// symbolic link at the path is replaced by the file, not written through.
 ///
 /// **Errors** are ``SwishError``: `.format` for a file that breaks a rule above (the message names the
 /// rule, the tensor and the numbers), `.io` for a file that cannot be opened, read or written,

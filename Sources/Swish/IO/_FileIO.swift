@@ -21,7 +21,9 @@ final class _ReadableFile: _ByteSource {
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK so that opening a FIFO by mistake fails the regular-file check below instead of
+        // waiting for a writer; it changes nothing for reads of a regular file.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SwishError.io("cannot open '\(path)' for reading: \(systemError())") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
