@@ -177,6 +177,10 @@ let malformedCases: [MalformedCase] = [
             guard case SwishError.io(let m) = error else { return false }
             return m.contains("cannot open '\(missing)'")
         }
+        // A FIFO with no writer: refused at once instead of blocking in open(2).
+        let fifo = folder.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: SwishError.io("'\(fifo)' is not a regular file")) { try Safetensors.load(from: fifo) }
         #expect {
             try Safetensors.load(from: "/dev/null")
         } throws: { error in
