@@ -284,6 +284,18 @@ static void bad_handles(void) {
         CHECK_NULL(swish_neg(g), SWISH_ERR_INVALID_HANDLE, "is not a Swish tensor handle");
         CHECK_STATUS(swish_tensor_free(g), SWISH_ERR_INVALID_HANDLE, "is not a Swish tensor handle");
     }
+    /* Every one-bit change of a real handle is either another live handle or SWISH_ERR_INVALID_HANDLE with
+     * a message that does not contradict itself (such as "is a tensor handle, expected a tensor"). */
+    for (unsigned bit = 0; bit < sizeof(uintptr_t) * 8; bit++) {
+        swish_tensor *g = (swish_tensor *)(void *)(real ^ ((uintptr_t)1 << bit));
+        BEGIN_CALL();
+        if (swish_tensor_ndim(g) >= 0) continue; /* it names another live tensor */
+        check_error(__LINE__, "swish_tensor_ndim(real handle with one bit flipped)", 1, SWISH_ERR_INVALID_HANDLE,
+                    NULL);
+        checks++;
+        if (strstr(swish_last_error(), "is a tensor handle, expected a tensor"))
+            failed(__LINE__, "swish_tensor_ndim(real handle with one bit flipped)", "contradictory message");
+    }
     EXPECT_VALUES(x, XV, 6);
 
     /* A tensor used after its scope ended. */
