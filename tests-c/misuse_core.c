@@ -339,7 +339,7 @@ static void bad_shapes(void) {
     CHECK_NULL(swish_zeros(nine, 9), SWISH_ERR_INVALID_ARGUMENT, "at most 8");
     CHECK_NULL(swish_tensor_new(XV, nine, 9), SWISH_ERR_INVALID_ARGUMENT, "at most 8");
     CHECK_NULL(swish_reshape(x, nine, 9), SWISH_ERR_INVALID_ARGUMENT, "at most 8");
-    CHECK_NULL(swish_zeros(nine, SIZE_MAX), SWISH_ERR_INVALID_ARGUMENT, "at most 8");
+    CHECK_NULL(swish_zeros(nine, SIZE_MAX), SWISH_ERR_INVALID_ARGUMENT, "got 18446744073709551615");
     CHECK_NULL(swish_zeros((int64_t[]){big, big}, 2), SWISH_ERR_INVALID_ARGUMENT, "64 bits");
     CHECK_NULL(swish_ones((int64_t[]){INT64_MAX, 2}, 2), SWISH_ERR_INVALID_ARGUMENT, "64 bits");
     CHECK_NULL(swish_randn((int64_t[]){1 << 16, 1 << 16, 1 << 16, 1 << 16}, 4, NULL), SWISH_ERR_INVALID_ARGUMENT,
@@ -410,6 +410,11 @@ static void bad_shapes(void) {
     EXPECT(dims[0] == -7);
     CHECK_STATUS(swish_tensor_copy_from(x, XV, 5), SWISH_ERR_INVALID_ARGUMENT, "count is 5");
     CHECK_STATUS(swish_tensor_copy_from(x, XV, 7), SWISH_ERR_INVALID_ARGUMENT, "count is 7");
+    CHECK_STATUS(swish_tensor_copy_from(x, XV, SIZE_MAX), SWISH_ERR_INVALID_ARGUMENT, "count is 18446744073709551615");
+    /* A capacity larger than needed is fine, however large. */
+    swish_clear_error();
+    EXPECT(swish_tensor_copy_to(x, out, SIZE_MAX) == SWISH_OK && out[5] == 6);
+    EXPECT(swish_tensor_shape(x, dims, SIZE_MAX) == SWISH_OK && dims[0] == 2 && dims[1] == 3);
 
     /* Other out-of-range arguments. */
     CHECK_NULL(swish_arange(0, 1, 0), SWISH_ERR_INVALID_ARGUMENT, "step");
