@@ -469,6 +469,7 @@ static void items_and_propagation(void) {
     EXPECT(swish_tensor_ndim(NULL) == -1 && swish_tensor_numel(NULL) == -1);
     EXPECT(swish_tensor_str(NULL) == NULL);
     EXPECT(swish_keep(NULL) == NULL);
+    EXPECT(swish_generator_seed(NULL, 1) == SWISH_ERR_SHAPE);
     EXPECT(strncmp(swish_last_error(), "swish_matmul: ", 14) == 0);
     /* A non-NULL bad argument is a new error and replaces the old one. */
     EXPECT(swish_add(x, b) == NULL && swish_last_status() == SWISH_ERR_SHAPE &&
