@@ -88,6 +88,7 @@ if [ $build_rc -eq 0 ]; then
         fi
         if [ $ctest_rc -ne 0 ] && [ "$ctest_failed" -eq 0 ]; then ctest_failed=1; fi
         if [ "$ctest_total" -eq 0 ]; then ctest_failed=1; fi # no test ran: that is a failure too
+        measurements=$(grep -h -E '^rss_flat: resident' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null)
     fi
     ctest_time=$(($(seconds) - t0))
 fi
@@ -103,6 +104,7 @@ else
         echo "cmake: FAILED to configure or build the C programs"
     else
         echo "ctest: $ctest_passed/$ctest_total passed (${ctest_time} s)"
+        [ -n "${measurements:-}" ] && echo "$measurements"
     fi
 fi
 failed=$((swift_failed + ctest_failed))
