@@ -110,7 +110,8 @@ func generatorArg(_ h: OpaquePointer?, _ name: String) throws -> Generator? {
 func shapeArg(_ dims: UnsafePointer<Int64>?, _ ndim: Int, _ name: String = "shape") throws -> Shape {
     guard ndim >= 0, ndim <= Shape.maxRank else {
         // ndim is a C size_t: report SIZE_MAX as itself, not as -1.
-        throw SwishError.invalidArgument("a tensor has at most \(Shape.maxRank) dimensions, got \(UInt(bitPattern: ndim))")
+        throw SwishError.invalidArgument(
+            "a tensor has at most \(Shape.maxRank) dimensions, got \(UInt(bitPattern: ndim))")
     }
     guard ndim == 0 || dims != nil else { throw SwishError.invalidArgument("argument '\(name)' is NULL") }
     var list: [Int] = []
@@ -123,7 +124,8 @@ func shapeArg(_ dims: UnsafePointer<Int64>?, _ ndim: Int, _ name: String = "shap
 func dimsArg(_ dims: UnsafePointer<Int64>?, _ ndim: Int, _ name: String = "shape") throws -> [Int] {
     guard ndim >= 0, ndim <= Shape.maxRank else {
         // ndim is a C size_t: report SIZE_MAX as itself, not as -1.
-        throw SwishError.invalidArgument("a tensor has at most \(Shape.maxRank) dimensions, got \(UInt(bitPattern: ndim))")
+        throw SwishError.invalidArgument(
+            "a tensor has at most \(Shape.maxRank) dimensions, got \(UInt(bitPattern: ndim))")
     }
     guard ndim == 0 || dims != nil else { throw SwishError.invalidArgument("argument '\(name)' is NULL") }
     return (0..<ndim).map { Int(dims![$0]) }
