@@ -22,7 +22,7 @@ swish_cmake_build_type() {
 # with apt-get when running as root; otherwise prints the command and returns 1.
 swish_require_tools() {
     if ! command -v swift >/dev/null 2>&1; then
-        echo "error: the Swift toolchain (6.0 or later) is not on PATH; install it from swift.org first." >&2
+        echo "error: the Swift toolchain (6.2 or later; tested with 6.3.1) is not on PATH; install it from swift.org first." >&2
         return 1
     fi
     local missing=()
