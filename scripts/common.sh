@@ -57,12 +57,14 @@ swish_require_tools() {
 }
 
 # Configures and builds the C side of a configuration with CMake: libswish.so (through SwiftPM, up to
-# date if `swift build` ran with the same flags), the C programs and the tests. Prints the build folder.
+# date if `swift build` ran with the same flags) and the C programs and tests, or only the CMake target
+# given as third argument. Prints the build folder.
 swish_cmake_build() {
-    local config="$1" jobs="$2"
+    local config="$1" jobs="$2" target=()
+    [ $# -ge 3 ] && target=(--target "$3")
     local dir="$SWISH_ROOT/build/$config"
     cmake -S "$SWISH_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE="$(swish_cmake_build_type "$config")" \
         -DSWISH_SWIFT_FLAGS="$(swish_swift_flags "$config")" >&2 &&
-        cmake --build "$dir" -j "$jobs" >&2 &&
+        cmake --build "$dir" -j "$jobs" "${target[@]}" >&2 &&
         echo "$dir"
 }

@@ -11,6 +11,6 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 cd "$SWISH_ROOT"
 swish_require_tools || exit 1
 echo "== building ($config)"
-dir=$(swish_cmake_build "$config" "$jobs") || { echo "error: the build failed" >&2; exit 1; }
+dir=$(swish_cmake_build "$config" "$jobs" "$demo") || { echo "error: the build failed" >&2; exit 1; }
 echo "== running $demo"
 exec "$dir/$demo"
