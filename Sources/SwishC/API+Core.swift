@@ -93,7 +93,8 @@ public func swish_generator_new(_ seed: UInt64) -> OpaquePointer? {
 @_cdecl("swish_generator_seed")
 public func swish_generator_seed(_ g: OpaquePointer?, _ seed: UInt64) -> Int32 {
     returnStatus {
-        guard let gen = try generatorArg(g, "gen") else { throw SwishError.invalidArgument("argument 'gen' is NULL") }
+        // NULL is not the default generator here: report it (or keep an earlier error, as for any handle).
+        guard let gen = try generatorArg(g, "gen") else { throw handleProblem(.null, expected: .generator, "gen", g) }
         gen.seed(seed)
     }
 }

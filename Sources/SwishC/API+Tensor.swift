@@ -78,8 +78,9 @@ public func swish_tensor_shape(_ t: OpaquePointer?, _ out: UnsafeMutablePointer<
     returnStatus {
         let x = try tensorArg(t, "t")
         guard let out else { throw SwishError.invalidArgument("argument 'out' is NULL") }
-        guard capacity >= x.ndim else {
-            throw SwishError.invalidArgument("'out' has room for \(capacity) sizes, the tensor has \(x.ndim) dimensions")
+        let room = UInt(bitPattern: capacity)  // a C size_t: SIZE_MAX is a large capacity, not -1
+        guard room >= UInt(x.ndim) else {
+            throw SwishError.invalidArgument("'out' has room for \(room) sizes, the tensor has \(x.ndim) dimensions")
         }
         for i in 0..<x.ndim { out[i] = Int64(x.shape[i]) }
     }
@@ -93,8 +94,9 @@ public func swish_tensor_copy_to(_ t: OpaquePointer?, _ out: UnsafeMutablePointe
     returnStatus {
         let x = try tensorArg(t, "t")
         guard let out else { throw SwishError.invalidArgument("argument 'out' is NULL") }
-        guard capacity >= x.numel else {
-            throw SwishError.invalidArgument("'out' has room for \(capacity) floats, the tensor has \(x.numel)")
+        let room = UInt(bitPattern: capacity)  // a C size_t: SIZE_MAX is a large capacity, not -1
+        guard room >= UInt(x.numel) else {
+            throw SwishError.invalidArgument("'out' has room for \(room) floats, the tensor has \(x.numel)")
         }
         x.withUnsafeBufferPointer { b in
             if let base = b.baseAddress, b.count > 0 { out.update(from: base, count: b.count) }
@@ -107,7 +109,7 @@ public func swish_tensor_copy_from(_ t: OpaquePointer?, _ data: UnsafePointer<Fl
     returnStatus {
         let x = try tensorArg(t, "t")
         guard count == x.numel else {
-            throw SwishError.invalidArgument("count is \(count), the tensor has \(x.numel) elements")
+            throw SwishError.invalidArgument("count is \(UInt(bitPattern: count)), the tensor has \(x.numel) elements")
         }
         let p = try bufferArg(data, count, "data")
         try x._copy(from: UnsafeBufferPointer(start: p, count: count))

@@ -116,7 +116,9 @@ final class Registry: @unchecked Sendable {
             guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind, let obj = slot.object else {
                 return .failure(.freed)
             }
-            guard k == sk.rawValue, sk == kind else { return .failure(.wrongKind(sk)) }
+            // Kind bits other than those the slot's handle was issued with: a forged value, not a handle.
+            guard k == sk.rawValue else { return .failure(.garbage) }
+            guard sk == kind else { return .failure(.wrongKind(sk)) }
             return .success(obj)
         }
     }
@@ -130,7 +132,8 @@ final class Registry: @unchecked Sendable {
             guard index < t.slots.count else { return .garbage }
             let slot = t.slots[index]
             guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind else { return .freed }
-            guard k == sk.rawValue, sk == kind else { return .wrongKind(sk) }
+            guard k == sk.rawValue else { return .garbage }
+            guard sk == kind else { return .wrongKind(sk) }
             released = t.slots[index].object
             t.slots[index] = Slot(generation: slot.generation &+ 1)
             t.free.append(Int32(index))

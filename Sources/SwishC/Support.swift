@@ -109,7 +109,9 @@ func generatorArg(_ h: OpaquePointer?, _ name: String) throws -> Generator? {
 /// A shape from a C array of int64 sizes.
 func shapeArg(_ dims: UnsafePointer<Int64>?, _ ndim: Int, _ name: String = "shape") throws -> Shape {
     guard ndim >= 0, ndim <= Shape.maxRank else {
-        throw SwishError.invalidArgument("a tensor has at most \(Shape.maxRank) dimensions, got \(ndim)")
+        // ndim is a C size_t: report SIZE_MAX as itself, not as -1.
+        throw SwishError.invalidArgument(
+            "a tensor has at most \(Shape.maxRank) dimensions, got \(UInt(bitPattern: ndim))")
     }
     guard ndim == 0 || dims != nil else { throw SwishError.invalidArgument("argument '\(name)' is NULL") }
     var list: [Int] = []
@@ -121,7 +123,9 @@ func shapeArg(_ dims: UnsafePointer<Int64>?, _ ndim: Int, _ name: String = "shap
 /// A list of int64 dims that may contain -1 (for reshape).
 func dimsArg(_ dims: UnsafePointer<Int64>?, _ ndim: Int, _ name: String = "shape") throws -> [Int] {
     guard ndim >= 0, ndim <= Shape.maxRank else {
-        throw SwishError.invalidArgument("a tensor has at most \(Shape.maxRank) dimensions, got \(ndim)")
+        // ndim is a C size_t: report SIZE_MAX as itself, not as -1.
+        throw SwishError.invalidArgument(
+            "a tensor has at most \(Shape.maxRank) dimensions, got \(UInt(bitPattern: ndim))")
     }
     guard ndim == 0 || dims != nil else { throw SwishError.invalidArgument("argument '\(name)' is NULL") }
     return (0..<ndim).map { Int(dims![$0]) }

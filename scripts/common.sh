@@ -1,0 +1,70 @@
+# Shared by scripts/test.sh and scripts/demo.sh (sourced, not run): the system packages Swish needs and
+# how a configuration is built. Both scripts build into the same places, so the engine is compiled once.
+#
+# One SwiftPM build per configuration (.build/debug or .build/release) serves `swift test` and CMake
+# (build/debug or build/release), because both are given the same flags. Release needs
+# -enable-testing for the tests' `@testable import Swish`; CMake passes the same flag to its
+# `swift build --product swish`, so it finds the build up to date instead of compiling it again.
+
+SWISH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# SwiftPM flags of a configuration (debug or release).
+swish_swift_flags() {
+    if [ "$1" = release ]; then echo "-Xswiftc -enable-testing"; fi
+}
+
+# CMake's build type for a configuration.
+swish_cmake_build_type() {
+    if [ "$1" = release ]; then echo Release; else echo Debug; fi
+}
+
+# Makes sure the tools and libraries the build needs are there. Installs the missing Debian packages
+# with apt-get when running as root; otherwise prints the command and returns 1.
+swish_require_tools() {
+    if ! command -v swift >/dev/null 2>&1; then
+        echo "error: the Swift toolchain (6.2 or later; tested with 6.3.1) is not on PATH; install it from swift.org first." >&2
+        return 1
+    fi
+    local missing=()
+    command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+    command -v make >/dev/null 2>&1 || missing+=(make)
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    command -v nm >/dev/null 2>&1 || missing+=(binutils)
+    if ! command -v cc >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1 && ! command -v clang >/dev/null 2>&1; then
+        missing+=(gcc)
+    fi
+    if ! command -v c++ >/dev/null 2>&1 && ! command -v g++ >/dev/null 2>&1 && ! command -v clang++ >/dev/null 2>&1; then
+        missing+=(g++)
+    fi
+    if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas; then
+        missing+=(libopenblas-dev)
+    fi
+    [ ${#missing[@]} -eq 0 ] && return 0
+
+    local install="apt-get install -y --no-install-recommends ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "error: missing packages: ${missing[*]}" >&2
+        echo "install them with:  sudo apt-get update && sudo $install" >&2
+        echo "(or your system's equivalent), then run this script again." >&2
+        return 1
+    fi
+    echo "== installing ${missing[*]} (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && $install || {
+        echo "error: apt-get could not install ${missing[*]}" >&2
+        return 1
+    }
+}
+
+# Configures and builds the C side of a configuration with CMake: libswish.so (through SwiftPM, up to
+# date if `swift build` ran with the same flags) and the C programs and tests, or only the CMake target
+# given as third argument. Prints the build folder.
+swish_cmake_build() {
+    local config="$1" jobs="$2" target=()
+    [ $# -ge 3 ] && target=(--target "$3")
+    local dir="$SWISH_ROOT/build/$config"
+    cmake -S "$SWISH_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE="$(swish_cmake_build_type "$config")" \
+        -DSWISH_SWIFT_FLAGS="$(swish_swift_flags "$config")" >&2 &&
+        cmake --build "$dir" -j "$jobs" "${target[@]}" >&2 &&
+        echo "$dir"
+}
