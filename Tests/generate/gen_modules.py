@@ -13,8 +13,9 @@ reproduces), runs forward and backward and writes:
       the tied net's output sum and the shared layer's weight and bias gradients, as plain numbers for
       examples-c/02_parameter_management.c (whose weights come from the formula below).
 
-Values are written in float32's shortest round-trip form to keep the files small.
+Tensors are stored as base64 float32 to keep the file small.
 """
+import base64
 import json
 import os
 import sys
@@ -70,9 +71,10 @@ class NestMLP(nn.Module):
 
 
 def compact(x):
-    """A tensor as {"shape", "data"} with each float32 in its shortest round-trip decimal form."""
-    x = torch.as_tensor(x).detach().to(torch.float32)
-    return {"shape": list(x.shape), "data": [float(str(np.float32(v))) for v in x.reshape(-1).tolist()]}
+    """A tensor as {"shape", "f32"}: its float32 values, little-endian, base64 (a third of the size of
+    decimal text; the tests decode it with Foundation's base64)."""
+    x = torch.as_tensor(x).detach().to(torch.float32).contiguous()
+    return {"shape": list(x.shape), "f32": base64.b64encode(x.numpy().astype("<f4").tobytes()).decode("ascii")}
 
 
 def formula(n, k):
@@ -84,7 +86,7 @@ def formula(n, k):
 def keys(net):
     return {
         "named_parameters": [n for n, _ in net.named_parameters()],
-        "state_dict": list(net.state_dict().keys()),
+        "state_dict_keys": list(net.state_dict().keys()),
     }
 
 
@@ -154,7 +156,12 @@ def main():
         for k, (_, p) in enumerate(net.named_parameters()):
             p.copy_(formula(p.numel(), k).reshape(p.shape))
     result = run(net, Xt, torch.ones(2, 1))
+    visited = []
+    net.apply(lambda m: visited.append(type(m).__name__))
     out["tied"] = {
+        "named_modules": [n for n, _ in net.named_modules()],
+        "children": [type(m).__name__ for m in net.children()],
+        "apply_order": visited,
         "x": compact(Xt),
         "state_dict": {k: compact(v) for k, v in net.state_dict().items()},
         "repr_before": before,
@@ -168,6 +175,14 @@ def main():
         f.write(str(np.float32(net(Xt).sum().item())) + "\n")
         f.write(" ".join(str(np.float32(v)) for v in shared.weight.grad.reshape(-1).tolist()) + "\n")
         f.write(" ".join(str(np.float32(v)) for v in shared.bias.grad.tolist()) + "\n")
+
+    # How the other built-in modules print.
+    out["reprs"] = [
+        repr(m)
+        for m in [nn.ReLU(), nn.LeakyReLU(), nn.LeakyReLU(0.2), nn.Sigmoid(), nn.Tanh(), nn.GELU(), nn.GELU(approximate="tanh"),
+                  nn.SiLU(), nn.Flatten(), nn.Flatten(0, 2), nn.Identity(), nn.Linear(3, 4, bias=False), nn.Sequential(),
+                  nn.LazyLinear(5, bias=False)]
+    ]
 
     # Section 3 and init laws: gains PyTorch computes, for exact comparison.
     out["gains"] = {
