@@ -22,7 +22,9 @@ public func swish_init_calculate_gain(_ nonlinearity: Int32, _ param: Float) -> 
 }
 
 @_cdecl("swish_init_fans")
-public func swish_init_fans(_ t: OpaquePointer?, _ fanIn: UnsafeMutablePointer<Int64>?, _ fanOut: UnsafeMutablePointer<Int64>?) -> Int32 {
+public func swish_init_fans(
+    _ t: OpaquePointer?, _ fanIn: UnsafeMutablePointer<Int64>?, _ fanOut: UnsafeMutablePointer<Int64>?
+) -> Int32 {
     returnStatus {
         let (i, o) = try Init._fans(try tensorArg(t, "t"))
         fanIn?.pointee = Int64(i)
@@ -37,7 +39,9 @@ public func swish_init_uniform(_ t: OpaquePointer?, _ a: Float, _ b: Float, _ ge
 
 @_cdecl("swish_init_normal")
 public func swish_init_normal(_ t: OpaquePointer?, _ mean: Float, _ std: Float, _ gen: OpaquePointer?) -> Int32 {
-    returnStatus { try Init._normal(try tensorArg(t, "t"), mean: mean, std: std, generator: try generatorArg(gen, "gen")) }
+    returnStatus {
+        try Init._normal(try tensorArg(t, "t"), mean: mean, std: std, generator: try generatorArg(gen, "gen"))
+    }
 }
 
 @_cdecl("swish_init_constant")

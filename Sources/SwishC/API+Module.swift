@@ -84,16 +84,21 @@ func indexArg(_ i: Int64, count: Int, _ what: String) throws -> Int {
 // MARK: Constructors
 
 @_cdecl("swish_linear_new")
-public func swish_linear_new(_ inFeatures: Int64, _ outFeatures: Int64, _ bias: Bool, _ gen: OpaquePointer?) -> OpaquePointer? {
+public func swish_linear_new(
+    _ inFeatures: Int64, _ outFeatures: Int64, _ bias: Bool, _ gen: OpaquePointer?
+) -> OpaquePointer? {
     returnModule {
-        try Linear._make(
-            inFeatures: Int(inFeatures), outFeatures: Int(outFeatures), bias: bias, generator: try generatorArg(gen, "gen"))
+        let generator = try generatorArg(gen, "gen")
+        return try Linear._make(
+            inFeatures: Int(inFeatures), outFeatures: Int(outFeatures), bias: bias, generator: generator)
     }
 }
 
 @_cdecl("swish_lazy_linear_new")
 public func swish_lazy_linear_new(_ outFeatures: Int64, _ bias: Bool, _ gen: OpaquePointer?) -> OpaquePointer? {
-    returnModule { try LazyLinear._makeLazy(outFeatures: Int(outFeatures), bias: bias, generator: try generatorArg(gen, "gen")) }
+    returnModule {
+        try LazyLinear._makeLazy(outFeatures: Int(outFeatures), bias: bias, generator: try generatorArg(gen, "gen"))
+    }
 }
 
 @_cdecl("swish_sequential_new")
@@ -165,7 +170,8 @@ public func swish_module_free(_ m: OpaquePointer?) -> Int32 {
 
 // MARK: Custom modules
 
-public typealias ForwardCallback = @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) -> OpaquePointer?
+public typealias ForwardCallback = @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) ->
+    OpaquePointer?
 public typealias DestroyCallback = @convention(c) (UnsafeMutableRawPointer?) -> Void
 public typealias ApplyCallback = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Int32
 
@@ -228,7 +234,9 @@ final class CustomModule: Module {
     let userdata: UnsafeMutableRawPointer?
     let destroy: DestroyCallback?
 
-    init(name: String, forward: @escaping ForwardCallback, userdata: UnsafeMutableRawPointer?, destroy: DestroyCallback?) {
+    init(
+        name: String, forward: @escaping ForwardCallback, userdata: UnsafeMutableRawPointer?, destroy: DestroyCallback?
+    ) {
         self.name = name
         self.forwardFn = forward
         self.userdata = userdata
@@ -350,7 +358,9 @@ public func swish_module_is_training(_ m: OpaquePointer?) -> Int32 {
 public func swish_module_zero_grad(_ m: OpaquePointer?) -> Int32 { returnStatus { try moduleArg(m, "m").zeroGrad() } }
 
 @_cdecl("swish_module_apply")
-public func swish_module_apply(_ m: OpaquePointer?, _ fn: ApplyCallback?, _ userdata: UnsafeMutableRawPointer?) -> Int32 {
+public func swish_module_apply(
+    _ m: OpaquePointer?, _ fn: ApplyCallback?, _ userdata: UnsafeMutableRawPointer?
+) -> Int32 {
     returnStatus {
         let root = try moduleArg(m, "m")
         guard let fn else { throw SwishError.invalidArgument("argument 'fn' is NULL") }
@@ -396,7 +406,9 @@ public func swish_module_print(_ m: OpaquePointer?) -> Int32 {
 // MARK: Registration
 
 @_cdecl("swish_module_register_parameter")
-public func swish_module_register_parameter(_ m: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ t: OpaquePointer?) -> Int32 {
+public func swish_module_register_parameter(
+    _ m: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ t: OpaquePointer?
+) -> Int32 {
     returnStatus {
         let module = try moduleArg(m, "m")
         try module._registerParameter(try stringArg(name, "name"), try tensorArg(t, "t"))
@@ -414,7 +426,9 @@ public func swish_module_register_buffer(
 }
 
 @_cdecl("swish_module_register_child")
-public func swish_module_register_child(_ m: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ child: OpaquePointer?) -> Int32 {
+public func swish_module_register_child(
+    _ m: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ child: OpaquePointer?
+) -> Int32 {
     returnStatus {
         let module = try moduleArg(m, "m")
         try module._registerModule(try stringArg(name, "name"), try moduleArg(child, "child"))
@@ -484,7 +498,9 @@ public func swish_state_dict_new() -> OpaquePointer? { returnStateDict { StateDi
 public func swish_state_dict_free(_ sd: OpaquePointer?) -> Int32 {
     guard let sd else { return Status.ok.rawValue }
     return returnStatus {
-        if let p = Registry.shared.release(sd, kind: .stateDict) { throw handleProblem(p, expected: .stateDict, "sd", sd) }
+        if let p = Registry.shared.release(sd, kind: .stateDict) {
+            throw handleProblem(p, expected: .stateDict, "sd", sd)
+        }
     }
 }
 

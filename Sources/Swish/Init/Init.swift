@@ -145,7 +145,9 @@ public enum Init {
 
     /// Fills `tensor` with values drawn from N(mean, std²).
     @discardableResult
-    public static func normal_(_ tensor: Tensor, mean: Float = 0, std: Float = 1, generator: Generator? = nil) -> Tensor {
+    public static func normal_(
+        _ tensor: Tensor, mean: Float = 0, std: Float = 1, generator: Generator? = nil
+    ) -> Tensor {
         _trap { try _normal(tensor, mean: mean, std: std, generator: generator) }
         return tensor
     }

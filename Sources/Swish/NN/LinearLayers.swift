@@ -71,7 +71,9 @@ public class Linear: Module {
     public var bias: Tensor? {
         get { hasBias ? self[dynamicMember: "bias"] : nil }
         set {
-            guard let newValue else { return _trap { throw SwishError.invalidArgument("cannot remove the bias of a Linear") } }
+            guard let newValue else {
+                return _trap { throw SwishError.invalidArgument("cannot remove the bias of a Linear") }
+            }
             self[dynamicMember: "bias"] = newValue
         }
     }

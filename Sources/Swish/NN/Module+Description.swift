@@ -10,7 +10,8 @@
 
 extension Module {
     public var description: String {
-        let extraLines = extraDescription.isEmpty ? [] : extraDescription.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let extra = extraDescription
+        let extraLines = extra.isEmpty ? [] : extra.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let childLines = _children.map { "(\($0.name)): " + Module.indent($0.module.description, by: 2) }
         var s = typeName + "("
         if extraLines.count == 1 && childLines.isEmpty {

@@ -130,7 +130,8 @@ open class Module: CustomStringConvertible {
         var module = self
         for part in path.split(separator: ".", omittingEmptySubsequences: false) {
             guard let next = module._children.first(where: { $0.name == part })?.module else {
-                throw SwishError.invalidArgument("\(module.typeName) has no child module `\(part)` (looking up '\(path)')")
+                throw SwishError.invalidArgument(
+                    "\(module.typeName) has no child module `\(part)` (looking up '\(path)')")
             }
             module = next
         }
