@@ -527,7 +527,8 @@ swish_module *swish_lazy_linear_new(int64_t out_features, bool bias, swish_gener
 /**
  * A Sequential of `count` modules applied in order (nn.Sequential), named "0", "1", ...; it retains them.
  * The same module may appear several times (its parameters are then tied). `modules` may be NULL when
- * `count` is 0. SWISH_ERR_INVALID_HANDLE if an element is not a live module.
+ * `count` is 0. An element that is NULL (SWISH_ERR_INVALID_ARGUMENT, or the earlier error it propagates)
+ * or not a live module (SWISH_ERR_INVALID_HANDLE) fails the call.
  */
 swish_module *swish_sequential_new(swish_module *const *modules, size_t count);
 

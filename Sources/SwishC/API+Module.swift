@@ -232,15 +232,13 @@ final class CustomModule: Module {
     let name: String
     let forwardFn: ForwardCallback
     let userdata: UnsafeMutableRawPointer?
-    let destroy: DestroyCallback?
+    /// Set once the module's handle exists: if creating it fails, the caller keeps its userdata.
+    var destroy: DestroyCallback? = nil
 
-    init(
-        name: String, forward: @escaping ForwardCallback, userdata: UnsafeMutableRawPointer?, destroy: DestroyCallback?
-    ) {
+    init(name: String, forward: @escaping ForwardCallback, userdata: UnsafeMutableRawPointer?) {
         self.name = name
         self.forwardFn = forward
         self.userdata = userdata
-        self.destroy = destroy
         super.init()
     }
 
@@ -277,12 +275,16 @@ public func swish_module_new_custom(
     _ typeName: UnsafePointer<CChar>?, _ forward: ForwardCallback?, _ userdata: UnsafeMutableRawPointer?,
     _ destroy: DestroyCallback?
 ) -> OpaquePointer? {
-    returnModule {
+    var module: CustomModule? = nil
+    let handle = returnModule {
         let name = try stringArg(typeName, "type_name")
         guard !name.isEmpty else { throw SwishError.invalidArgument("argument 'type_name' is empty") }
         guard let forward else { throw SwishError.invalidArgument("argument 'forward' is NULL") }
-        return CustomModule(name: name, forward: forward, userdata: userdata, destroy: destroy)
+        module = CustomModule(name: name, forward: forward, userdata: userdata)
+        return module!
     }
+    if handle != nil { module?.destroy = destroy }
+    return handle
 }
 
 @_cdecl("swish_set_callback_error")
