@@ -9,7 +9,7 @@ import Testing
 
 extension Fixture {
     /// A tensor stored as {"shape": [...], "f32": base64 of its little-endian float32 values}.
-    static func f32Tensor(from o: Any?) throws -> Tensor {
+    static func base64Float32Tensor(from o: Any?) throws -> Tensor {
         guard let o = o as? [String: Any], let shape = o["shape"] as? [Int], let text = o["f32"] as? String,
             let bytes = Data(base64Encoded: text), bytes.count == shape.reduce(1, *) * 4
         else { throw FixtureError("not a base64 float32 tensor") }
@@ -19,13 +19,13 @@ extension Fixture {
         return Tensor(values, shape: Shape(shape))
     }
 
-    func f32(_ key: String) throws -> Tensor { try Fixture.f32Tensor(from: root[key]) }
+    func base64Tensor(_ key: String) throws -> Tensor { try Fixture.base64Float32Tensor(from: root[key]) }
 }
 
 /// A state dict stored in a fixture as {name: tensor}.
 private func stateDict(_ f: Fixture, _ key: String) throws -> StateDict {
     let o = try f.child(key).root
-    return StateDict(try o.keys.sorted().map { ($0, try Fixture.f32Tensor(from: o[$0])) })
+    return StateDict(try o.keys.sorted().map { ($0, try Fixture.base64Float32Tensor(from: o[$0])) })
 }
 
 private func strings(_ f: Fixture, _ key: String) -> [String] { f[key] as? [String] ?? ["<missing \(key)>"] }
@@ -41,7 +41,7 @@ private func expectGradients(
             Issue.record("\(name) has no gradient", sourceLocation: sourceLocation)
             continue
         }
-        let expected = try grads.f32(name)
+        let expected = try grads.base64Tensor(name)
         expectClose(g, expected.scalars, shape: expected.shape.array, atol: 1e-5, rtol: 1e-4, "\(name).grad",
             sourceLocation: sourceLocation)
     }
@@ -61,11 +61,11 @@ private func expectGradients(
         #expect(net.namedParameters().map(\.name) == strings(f, "named_parameters"))
         #expect(net.stateDict().keys == strings(f, "state_dict_keys"))
 
-        let y = net(try f.f32("x"))
-        let expected = try f.f32("output")
+        let y = net(try f.base64Tensor("x"))
+        let expected = try f.base64Tensor("output")
         expectClose(y, expected.scalars, shape: expected.shape.array, "output")
         #expect(y.gradFnName == (try f.string("grad_fn")))
-        (y * (try f.f32("loss_weight"))).sum().backward()
+        (y * (try f.base64Tensor("loss_weight"))).sum().backward()
         try expectGradients(net, f)
     }
 
@@ -75,15 +75,15 @@ private func expectGradients(
         #expect(chimera.description == (try f.string("repr_before")))
         chimera.loadStateDict(try stateDict(f, "state_dict"))
         // The constant is not in the state dict (as in PyTorch): set it like an attribute.
-        chimera[2].rand_weight = try f.f32("rand_weight")
+        chimera[2].rand_weight = try f.base64Tensor("rand_weight")
         #expect(chimera.description == (try f.string("repr_after")))
         #expect(chimera.namedParameters().map(\.name) == strings(f, "named_parameters"))
         #expect(chimera.stateDict().keys == strings(f, "state_dict_keys"))
         #expect(chimera[0].namedParameters().map(\.name) == strings(try fixture.child("nest_mlp"), "named_parameters"))
         #expect(chimera[2].stateDict().keys == strings(try fixture.child("fixed_hidden_mlp"), "state_dict_keys"))
 
-        let y = chimera(try f.f32("x"))
-        expectClose(y, try f.f32("output").scalars, shape: [], "chimera(X)")
+        let y = chimera(try f.base64Tensor("x"))
+        expectClose(y, try f.base64Tensor("output").scalars, shape: [], "chimera(X)")
         #expect(y.gradFnName == "SumBackward0")
         y.backward()
         try expectGradients(chimera, f)
@@ -105,8 +105,8 @@ private func expectGradients(
         net.apply { visited.append($0.typeName) }
         #expect(visited == strings(f, "apply_order"))
 
-        let y = net(try f.f32("x"))
-        expectClose(y, try f.f32("output").scalars, shape: [2, 1], "output")
+        let y = net(try f.base64Tensor("x"))
+        expectClose(y, try f.base64Tensor("output").scalars, shape: [2, 1], "output")
         y.sum().backward()
         try expectGradients(net, f)
         #expect(net[2].weight.grad === net[4].weight.grad)
