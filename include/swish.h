@@ -610,15 +610,367 @@ swish_tensor *swish_cross_entropy_ex(const swish_tensor *input, const swish_tens
 
 /* ---------------------------------------------------------------------------------------------------
  * Modules
+ *
+ * A module owns named parameters, named buffers (state that is not trained) and named child modules, in
+ * registration order, and has a forward. Modules have reference semantics: a module placed in two
+ * positions is one module, so its parameters are shared (tied). Every function returning a module returns
+ * a new handle owned by the caller, freed with swish_module_free(); module handles never belong to a
+ * scope. Containers retain their children, so the caller may free its own handle right after handing a
+ * module over. A module must not be used by two threads at the same time.
  * ------------------------------------------------------------------------------------------------ */
+
+/**
+ * A fully connected layer y = x @ weight^T + bias (nn.Linear): weight [out_features, in_features], bias
+ * [out_features] when `bias`, both drawn uniform in +-1/sqrt(in_features) from `gen` (NULL: the default
+ * generator) as PyTorch initializes them. SWISH_ERR_INVALID_ARGUMENT for a negative size.
+ */
+swish_module *swish_linear_new(int64_t in_features, int64_t out_features, bool bias, swish_generator *gen);
+
+/**
+ * A Linear whose in_features are inferred from its first input (nn.LazyLinear). Until that first forward
+ * its parameters are uninitialized: fetching them gives SWISH_ERR_STATE, named_parameters and state_dict
+ * fail with SWISH_ERR_STATE, and it prints as "LazyLinear(in_features=0, out_features=8, bias=True)". The
+ * first forward (or loading a state dict) creates and initializes them from `gen` (NULL: the default
+ * generator); from then on it is a Linear (swish_module_type_name() gives "Linear", as in PyTorch).
+ */
+swish_module *swish_lazy_linear_new(int64_t out_features, bool bias, swish_generator *gen);
+
+/**
+ * A Sequential of `count` modules applied in order (nn.Sequential), named "0", "1", ...; it retains them.
+ * The same module may appear several times (its parameters are then tied). `modules` may be NULL when
+ * `count` is 0. An element that is NULL (SWISH_ERR_INVALID_ARGUMENT, or the earlier error it propagates)
+ * or not a live module (SWISH_ERR_INVALID_HANDLE) fails the call.
+ */
+swish_module *swish_sequential_new(swish_module *const *modules, size_t count);
+
+/**
+ * Appends `module` to the Sequential `seq` (retained), named by its position. SWISH_ERR_INVALID_ARGUMENT
+ * if `seq` is not a Sequential or if `module` contains `seq` (a module may not contain itself).
+ */
+swish_status swish_sequential_append(swish_module *seq, swish_module *module);
+
+/** nn.ReLU(): max(x, 0). */
+swish_module *swish_relu_new(void);
+/** nn.LeakyReLU(negative_slope) (PyTorch's default slope is 0.01). SWISH_ERR_INVALID_ARGUMENT if not finite. */
+swish_module *swish_leaky_relu_new(float negative_slope);
+/** nn.Sigmoid(). */
+swish_module *swish_sigmoid_new(void);
+/** nn.Tanh(). */
+swish_module *swish_tanh_new(void);
+/**
+ * nn.GELU(approximate): `approximate` is "none" (exact, x * Phi(x); also for NULL) or "tanh".
+ * SWISH_ERR_INVALID_ARGUMENT for any other string.
+ */
+swish_module *swish_gelu_new(const char *approximate);
+/** nn.SiLU(): x * sigmoid(x). */
+swish_module *swish_silu_new(void);
+/** nn.Flatten(start_dim, end_dim): flattens those dims into one (PyTorch's defaults are 1 and -1). */
+swish_module *swish_flatten_new(int64_t start_dim, int64_t end_dim);
+/** nn.Identity(): returns its input. */
+swish_module *swish_identity_new(void);
+
+/**
+ * Releases a module handle. The module lives on while another handle or a container holds it. NULL is
+ * ignored; a freed or non-module handle gives SWISH_ERR_INVALID_HANDLE.
+ */
+swish_status swish_module_free(swish_module *m);
+
+/**
+ * The forward function of a custom module. `self` is the module (to fetch its parameters, buffers or
+ * children) and `input` the input; both handles are lent for the duration of the call and freed by the
+ * library afterwards. The library opens a scope around the call (see Scopes), so every tensor handle the
+ * callback creates, including the one it returns, is freed when it returns: intermediates need no
+ * swish_tensor_free, and the library takes the returned tensor before the scope ends. Handles the callback
+ * did not create (kept in userdata) are left alone. Return NULL on failure, after describing it with
+ * swish_set_callback_error() or after a failed swish_ call (whose error is then reported).
+ */
+typedef swish_tensor *(*swish_forward_fn)(swish_module *self, swish_tensor *input, void *userdata);
+
+/**
+ * A module whose forward is the C function `forward` (an nn.Module subclass in C). `type_name` (copied)
+ * is what it prints as and what swish_module_type_name() returns. Its parameters, buffers and children
+ * are added with swish_module_register_parameter/_buffer/_child. `destroy` (may be NULL) is called with
+ * `userdata` when the module is released for the last time. If this call fails, `destroy` is not called
+ * and the caller keeps `userdata`. SWISH_ERR_INVALID_ARGUMENT for a NULL or empty type_name or a NULL
+ * forward.
+ */
+swish_module *swish_module_new_custom(const char *type_name, swish_forward_fn forward, void *userdata,
+                                      void (*destroy)(void *userdata));
+
+/**
+ * Reports a failure from inside a callback: records SWISH_ERR_CALLBACK with a copy of `message` (NULL:
+ * "callback failed") as this thread's last error. A forward callback that then returns NULL makes
+ * swish_forward() fail with SWISH_ERR_CALLBACK and exactly this message.
+ */
+void swish_set_callback_error(const char *message);
+
+/**
+ * Runs the module's forward on `input` and returns its output (a new tensor, owned by the caller or the
+ * open scope), recorded by autograd when parameters or the input require grad. Errors of the layers
+ * inside are reported as they occur (SWISH_ERR_SHAPE for a wrong input size, ...); a custom module's
+ * failed callback gives SWISH_ERR_CALLBACK with the callback's message, or with the message of the call
+ * that failed inside it.
+ */
+swish_tensor *swish_forward(swish_module *m, const swish_tensor *input);
+
+/**
+ * The affine map x @ weight^T + bias (F.linear) for x [..., in], weight [out, in], bias [out] or NULL:
+ * one GEMM with the bias folded in. SWISH_ERR_SHAPE when the sizes disagree.
+ */
+swish_tensor *swish_linear(const swish_tensor *x, const swish_tensor *weight, const swish_tensor *bias);
+
+/**
+ * The module's type name as PyTorch's type(m).__name__ gives it: "Linear", "Sequential", "ReLU",
+ * "LazyLinear" (until its first forward), a custom module's type_name. Static storage; NULL on error.
+ * Test a module's kind with strcmp (the seed's `if type(m) == nn.Linear`).
+ */
+const char *swish_module_type_name(const swish_module *m);
+
+/** Number of direct children, a child placed twice counted twice (len(net) for a Sequential); -1 on error. */
+int64_t swish_module_num_children(const swish_module *m);
+
+/**
+ * The direct child at `index` in registration order (net[2]); negative counts from the end (net[-1]).
+ * New handle owned by the caller. SWISH_ERR_INVALID_ARGUMENT when out of range.
+ */
+swish_module *swish_module_child(const swish_module *m, int64_t index);
+
+/** The name of the child at `index` ("0", "hidden"). Static storage; NULL on error (as swish_module_child). */
+const char *swish_module_child_name(const swish_module *m, int64_t index);
+
+/**
+ * The module at a dotted path of child names ("net.2"; "" is `m` itself), PyTorch's get_submodule. New
+ * handle owned by the caller. SWISH_ERR_INVALID_ARGUMENT naming the first unknown part.
+ */
+swish_module *swish_module_child_by_name(const swish_module *m, const char *path);
+
+/** Sets training mode (`mode` true) or evaluation mode on `m` and all its descendants (module.train(mode)). */
+swish_status swish_module_train(swish_module *m, bool mode);
+/** Sets evaluation mode on `m` and all its descendants (module.eval()). */
+swish_status swish_module_eval(swish_module *m);
+/** 1 if `m` is in training mode (the default), 0 in evaluation mode, -1 on error. */
+int swish_module_is_training(const swish_module *m);
+
+/** Forgets the gradient of every parameter of `m` and its descendants (zero_grad(), set_to_none=True). */
+swish_status swish_module_zero_grad(swish_module *m);
+
+/**
+ * A function swish_module_apply() calls on each module. `m` is lent for the call; tensor handles created
+ * inside are freed when it returns (the library opens a scope around it). Return SWISH_OK to go on.
+ */
+typedef swish_status (*swish_module_fn)(swish_module *m, void *userdata);
+
+/**
+ * Calls `fn` on every descendant of `m` and then on `m`, children before parents, as nn.Module.apply: a
+ * module placed twice in the same parent is visited once. If `fn` returns anything but SWISH_OK, apply
+ * stops and returns SWISH_ERR_CALLBACK with the message set by swish_set_callback_error() (or of the call
+ * that failed inside `fn`); modules already visited keep their changes.
+ */
+swish_status swish_module_apply(swish_module *m, swish_module_fn fn, void *userdata);
+
+/**
+ * The module printed as PyTorch's print(net) prints it, e.g.
+ *     Sequential(
+ *       (0): Linear(in_features=4, out_features=8, bias=True)
+ *       (1): ReLU()
+ *       (2): Linear(in_features=8, out_features=1, bias=True)
+ *     )
+ * (a custom module shows its type name and children). Owned by the library, valid until the next
+ * swish_module_str() call on this thread. NULL on error.
+ */
+const char *swish_module_str(const swish_module *m);
+
+/** Writes swish_module_str(m) and a newline to stdout. */
+swish_status swish_module_print(const swish_module *m);
 
 /* ---------------------------------------------------------------------------------------------------
  * Parameters and state dicts
+ *
+ * Names follow PyTorch: a child's entries are prefixed with its name and a dot ("0.weight", "net.2.bias",
+ * "hidden.weight"). named_parameters lists each module's own parameters before its children's, in
+ * registration order, each tensor once (a tied module's parameters appear under their first name only);
+ * a state dict lists every parameter and persistent buffer under every name it has (tied ones several
+ * times).
  * ------------------------------------------------------------------------------------------------ */
+
+/**
+ * An ordered list of named tensors: a module's state dict, its named parameters or buffers, or a list
+ * built by hand. The list holds references to its tensors (those of a module's state dict share memory
+ * with the module's). State dict handles never belong to a scope; free them with swish_state_dict_free().
+ */
+typedef struct swish_state_dict swish_state_dict;
+
+/**
+ * Adds `t` to `m` as a trainable parameter called `name` (register_parameter). `t` itself becomes the
+ * parameter (it is marked as requiring grad) and is retained; the caller's handle stays valid and refers
+ * to it. SWISH_ERR_INVALID_ARGUMENT if `name` is empty, contains '.', or is already used by a parameter,
+ * buffer or child of `m`, or if `t` is not a float leaf tensor; nothing is changed then.
+ */
+swish_status swish_module_register_parameter(swish_module *m, const char *name, swish_tensor *t);
+
+/**
+ * Adds `t` to `m` as a buffer called `name`: state that is not trained (register_buffer). A persistent
+ * buffer is part of the state dict, a non-persistent one only of named_buffers. Errors as for
+ * swish_module_register_parameter.
+ */
+swish_status swish_module_register_buffer(swish_module *m, const char *name, swish_tensor *t, bool persistent);
+
+/**
+ * Adds `child` to `m` as a child module called `name` (register_module), retained. Errors as for
+ * swish_module_register_parameter, and SWISH_ERR_INVALID_ARGUMENT if `child` contains `m`.
+ */
+swish_status swish_module_register_child(swish_module *m, const char *name, swish_module *child);
+
+/**
+ * The parameter at a dotted path ("weight", "2.bias", "net.0.weight"), PyTorch's get_parameter: a new
+ * handle to the parameter itself (not a copy), owned by the caller or the open scope. Write its values
+ * with swish_tensor_set() or swish_tensor_data() (the seed's net[2].weight.data[0, 0] = 100).
+ * SWISH_ERR_INVALID_ARGUMENT for an unknown path, SWISH_ERR_STATE for an uninitialized lazy parameter.
+ */
+swish_tensor *swish_module_param(const swish_module *m, const char *path);
+
+/** The buffer at a dotted path (get_buffer); otherwise as swish_module_param(). */
+swish_tensor *swish_module_buffer(const swish_module *m, const char *path);
+
+/**
+ * The parameters of `m` and its descendants with their names, in PyTorch's named_parameters() order,
+ * each tensor once. The tensors are the parameters themselves (their grads are visible). New handle
+ * owned by the caller. SWISH_ERR_STATE while a lazy module's parameters are uninitialized.
+ */
+swish_state_dict *swish_module_named_parameters(const swish_module *m);
+
+/** The buffers (persistent or not) with their names, each tensor once (named_buffers()). New handle. */
+swish_state_dict *swish_module_named_buffers(const swish_module *m);
+
+/**
+ * The module's state dict (state_dict()): every parameter and persistent buffer under each of its names,
+ * as tensors that share memory with the module's and carry no graph. New handle owned by the caller.
+ * SWISH_ERR_STATE while a lazy module's parameters are uninitialized.
+ */
+swish_state_dict *swish_module_state_dict(const swish_module *m);
+
+/**
+ * Copies the values of `sd` into the parameters and persistent buffers of `m` (load_state_dict); the
+ * module keeps its tensors, only their values change, and an uninitialized lazy parameter takes the
+ * shape of its entry. Shapes must match (SWISH_ERR_SHAPE); with `strict`, every key must match
+ * (SWISH_ERR_INVALID_ARGUMENT listing the missing and unexpected keys, as PyTorch's message does). On any
+ * error nothing is changed. If `missing_keys` / `unexpected_keys` are not NULL they receive new state
+ * dicts (owned by the caller) of the module's entries absent from `sd` (with the module's current tensor;
+ * an empty tensor for an uninitialized parameter) and of the entries of `sd` the module lacks; they are
+ * set to NULL when the call fails.
+ */
+swish_status swish_module_load_state_dict(swish_module *m, const swish_state_dict *sd, bool strict,
+                                          swish_state_dict **missing_keys, swish_state_dict **unexpected_keys);
+
+/** A new, empty state dict, owned by the caller. */
+swish_state_dict *swish_state_dict_new(void);
+
+/** Releases a state dict handle (its tensors live on while held elsewhere). NULL is ignored. */
+swish_status swish_state_dict_free(swish_state_dict *sd);
+
+/** Number of entries, or -1 on error. */
+int64_t swish_state_dict_size(const swish_state_dict *sd);
+
+/**
+ * The name of the entry at `index` (negative counts from the end). Owned by `sd`: valid until `sd` is
+ * freed, even if the entry is removed. NULL on error (SWISH_ERR_INVALID_ARGUMENT when out of range).
+ */
+const char *swish_state_dict_name(const swish_state_dict *sd, int64_t index);
+
+/** The tensor of the entry at `index`: a new handle owned by the caller or the open scope. */
+swish_tensor *swish_state_dict_tensor(const swish_state_dict *sd, int64_t index);
+
+/** The tensor stored under `name`, as a new handle. SWISH_ERR_INVALID_ARGUMENT if there is none. */
+swish_tensor *swish_state_dict_get(const swish_state_dict *sd, const char *name);
+
+/** 1 if `sd` has an entry `name`, 0 if not, -1 on error. */
+int swish_state_dict_contains(const swish_state_dict *sd, const char *name);
+
+/** Stores `t` (retained) under `name`: replaces the entry in place, or appends a new one. */
+swish_status swish_state_dict_set(swish_state_dict *sd, const char *name, swish_tensor *t);
+
+/** Removes the entry `name`. SWISH_ERR_INVALID_ARGUMENT if there is none. */
+swish_status swish_state_dict_remove(swish_state_dict *sd, const char *name);
 
 /* ---------------------------------------------------------------------------------------------------
  * Initialization (nn.init)
+ *
+ * Each function overwrites the values of `t` in place without recording anything for autograd (PyTorch
+ * runs them under no_grad), so it applies to a parameter directly, e.g. from swish_module_param(). Random
+ * ones draw from `gen`, NULL meaning the default generator. Errors leave `t` unchanged.
  * ------------------------------------------------------------------------------------------------ */
+
+/** The nonlinearity a layer is followed by, for the gain (PyTorch's nonlinearity names). */
+typedef enum swish_nonlinearity {
+    SWISH_GAIN_LINEAR = 0,
+    SWISH_GAIN_CONV1D = 1,
+    SWISH_GAIN_CONV2D = 2,
+    SWISH_GAIN_CONV3D = 3,
+    SWISH_GAIN_CONV_TRANSPOSE1D = 4,
+    SWISH_GAIN_CONV_TRANSPOSE2D = 5,
+    SWISH_GAIN_CONV_TRANSPOSE3D = 6,
+    SWISH_GAIN_SIGMOID = 7,
+    SWISH_GAIN_TANH = 8,
+    SWISH_GAIN_RELU = 9,
+    SWISH_GAIN_LEAKY_RELU = 10,
+    SWISH_GAIN_SELU = 11
+} swish_nonlinearity;
+
+/** Which fan Kaiming initialization scales by. */
+typedef enum swish_fan_mode {
+    SWISH_FAN_IN = 0, /**< keeps the variance of the activations in the forward pass */
+    SWISH_FAN_OUT = 1 /**< keeps the variance of the gradients in the backward pass */
+} swish_fan_mode;
+
+/**
+ * calculate_gain: 1 for linear, convolutions and sigmoid, 5/3 for tanh, sqrt(2) for relu,
+ * sqrt(2 / (1 + param^2)) for leaky relu (`param` is the negative slope; NAN means PyTorch's default
+ * 0.01), 3/4 for selu. NaN with SWISH_ERR_INVALID_ARGUMENT for a value outside the enum.
+ */
+float swish_init_calculate_gain(swish_nonlinearity nonlinearity, float param);
+
+/**
+ * PyTorch's fan computation for a weight of shape [out, in, k...]: fan_in = in * prod(k), fan_out =
+ * out * prod(k). Either output pointer may be NULL. SWISH_ERR_INVALID_ARGUMENT for a tensor below 2-d.
+ */
+swish_status swish_init_fans(const swish_tensor *t, int64_t *fan_in, int64_t *fan_out);
+
+/** uniform_(t, a, b): values from U(a, b). SWISH_ERR_INVALID_ARGUMENT unless a <= b, both finite. */
+swish_status swish_init_uniform(swish_tensor *t, float a, float b, swish_generator *gen);
+
+/** normal_(t, mean, std): values from N(mean, std^2). SWISH_ERR_INVALID_ARGUMENT for std < 0. */
+swish_status swish_init_normal(swish_tensor *t, float mean, float std, swish_generator *gen);
+
+/** constant_(t, value). */
+swish_status swish_init_constant(swish_tensor *t, float value);
+
+/** zeros_(t). */
+swish_status swish_init_zeros(swish_tensor *t);
+
+/** ones_(t). */
+swish_status swish_init_ones(swish_tensor *t);
+
+/**
+ * xavier_uniform_(t, gain): U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (PyTorch's default gain
+ * is 1). SWISH_ERR_INVALID_ARGUMENT for a tensor below 2-d.
+ */
+swish_status swish_init_xavier_uniform(swish_tensor *t, float gain, swish_generator *gen);
+
+/** xavier_normal_(t, gain): N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). */
+swish_status swish_init_xavier_normal(swish_tensor *t, float gain, swish_generator *gen);
+
+/**
+ * kaiming_uniform_(t, a, mode, nonlinearity): U(-b, b) with b = gain * sqrt(3 / fan), the gain of
+ * `nonlinearity` with `a` as the leaky relu slope, the fan chosen by `mode` (PyTorch's defaults: a = 0,
+ * SWISH_FAN_IN, SWISH_GAIN_LEAKY_RELU). An empty tensor is left as is. SWISH_ERR_INVALID_ARGUMENT for a
+ * tensor below 2-d or an enum value out of range.
+ */
+swish_status swish_init_kaiming_uniform(swish_tensor *t, float a, swish_fan_mode mode,
+                                        swish_nonlinearity nonlinearity, swish_generator *gen);
+
+/** kaiming_normal_(t, a, mode, nonlinearity): N(0, std^2) with std = gain / sqrt(fan). */
+swish_status swish_init_kaiming_normal(swish_tensor *t, float a, swish_fan_mode mode,
+                                       swish_nonlinearity nonlinearity, swish_generator *gen);
 
 /* ---------------------------------------------------------------------------------------------------
  * Optimizers
