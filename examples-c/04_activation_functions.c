@@ -16,6 +16,10 @@
 #define SLOPE 0.01
 
 static double sigmoid_d(double x) { return 1 / (1 + exp(-x)); }
+#ifndef M_PI /* strict C11 <math.h> does not define it */
+#define M_PI 3.14159265358979323846
+#endif
+
 static double phi(double x) { return exp(-0.5 * x * x) / sqrt(2 * M_PI); }
 static double Phi(double x) { return 0.5 * (1 + erf(x / sqrt(2.0))); }
 static const double K = 0.7978845608028654; /* sqrt(2 / pi) */
