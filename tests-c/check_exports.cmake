@@ -9,7 +9,8 @@ foreach(var HEADER LIBRARY C_COMPILER NM)
 endforeach()
 
 # Declared: every identifier swish_... directly followed by '(' in the preprocessed header (comments and
-# macros gone). A function-pointer typedef reads "(*swish_name)(", with ")" after the name: not taken.
+# macros gone). A function-pointer typedef reads "(*swish_name)(", with ")" after the name, and its return
+# type "swish_status (*": neither is taken.
 execute_process(
   COMMAND "${C_COMPILER}" -E -P -x c "${HEADER}"
   OUTPUT_VARIABLE preprocessed
@@ -19,7 +20,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "preprocessing ${HEADER} failed:\n${errors}")
 endif()
 string(REGEX REPLACE "[\n\t\r]" " " preprocessed "${preprocessed}")
-string(REGEX MATCHALL "[^A-Za-z0-9_]swish_[A-Za-z0-9_]+ *\\(" calls "${preprocessed}")
+string(REGEX MATCHALL "[^A-Za-z0-9_]swish_[A-Za-z0-9_]+ *\\( *[^* ]" calls "${preprocessed}")
 set(declared "")
 foreach(c IN LISTS calls)
   string(REGEX REPLACE "^.(swish_[A-Za-z0-9_]+).*$" "\\1" name "${c}")

@@ -18,6 +18,9 @@ enum HandleKind: UInt64, CustomStringConvertible {
         case .stateDict: "state dict"
         }
     }
+
+    /// "a tensor", "an optimizer".
+    var withArticle: String { (description.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + description }
 }
 
 /// The registry of live C handles.

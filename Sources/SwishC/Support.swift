@@ -83,9 +83,9 @@ func handleProblem(_ p: Registry.Problem, expected: HandleKind, _ name: String, 
         return HandleError(status: .invalidHandle, message: "argument '\(name)' (0x\(v)) is not a Swish \(expected) handle")
     case .freed:
         return HandleError(
-            status: .invalidHandle, message: "argument '\(name)' is a \(expected) handle that was already freed")
+            status: .invalidHandle, message: "argument '\(name)' is \(expected.withArticle) handle that was already freed")
     case .wrongKind(let k):
-        return HandleError(status: .invalidHandle, message: "argument '\(name)' is a \(k) handle, expected a \(expected)")
+        return HandleError(status: .invalidHandle, message: "argument '\(name)' is \(k.withArticle) handle, expected \(expected.withArticle)")
     }
 }
 
