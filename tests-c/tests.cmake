@@ -90,4 +90,4 @@ add_test(NAME readme_swift
                  "-DOPENBLAS_LIBRARY_DIRS=${_openblas_library_dirs}"
                  -P "${_tests_c}/readme_examples.cmake")
 
-include("${CMAKE_CURRENT_SOURCE_DIR}/tests-c/install.cmake")
+include("${CMAKE_CURRENT_SOURCE_DIR}/tests-c/packaging.cmake")

@@ -1,5 +1,7 @@
-# Install tests (included by tests-c/tests.cmake): `cmake --install` of this build tree into a temporary
-# prefix (install_tree), then outside programs built against that install, without LD_LIBRARY_PATH:
+# Tests of Swish as a package others use (included by tests-c/tests.cmake).
+#
+# C: `cmake --install` of this build tree into a temporary prefix (install_tree), then outside programs
+# built against that install and run without LD_LIBRARY_PATH:
 #   install_find_package: a CMake project using find_package(Swish) and Swish::swish;
 #   install_pkg_config:   a compile line from `pkg-config --cflags --libs swish`;
 #   install_exports:      the installed library exports the swish_ functions and nothing else.
@@ -26,3 +28,12 @@ foreach(_mode install find_package pkg_config exports)
     set_tests_properties(${_name} PROPERTIES FIXTURES_REQUIRED swish_install)
   endif()
 endforeach()
+
+# Swift: examples_swift builds the separate package examples-swift/ (it depends on Swish by path) and runs
+# its TrainMLP, which trains the seed's MLP and fails unless it learns. Always SwiftPM's debug
+# configuration, in a scratch folder of this build tree: its first build compiles Swish once more (about
+# 30 s on 2 cores, against about 80 s in release); later runs are incremental.
+add_test(NAME examples_swift
+         COMMAND "${SWIFT_EXECUTABLE}" run -c debug --package-path "${CMAKE_CURRENT_SOURCE_DIR}/examples-swift"
+                 --scratch-path "${CMAKE_CURRENT_BINARY_DIR}/examples-swift" TrainMLP)
+set_tests_properties(examples_swift PROPERTIES TIMEOUT 900)
