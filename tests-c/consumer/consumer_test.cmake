@@ -3,10 +3,16 @@
 #                 the library's SONAME;
 #   find_package  builds consumer.c as an outside CMake project with find_package(Swish) and runs it;
 #   pkg_config    compiles consumer.c with `pkg-config --cflags --libs swish` and runs it;
-#   exports       checks that the installed library exports only swish_ symbols.
+#   exports       checks that the installed library exports only swish_ symbols;
+#   swift_runtime installs into a second prefix with the swift_runtime component too, and runs a consumer
+#                 of it with the toolchain's runtime directories (RUNTIME_DIRS, joined with "|") hidden
+#                 by an empty tmpfs in a private mount namespace (unshare -m, needs root): it must run,
+#                 while a consumer of the plain install must fail to start there. Prints "SKIPPED:" when
+#                 the namespace cannot be made.
 # Programs run without LD_LIBRARY_PATH, and must load libswish from PREFIX.
 #   cmake -DMODE=... -DPREFIX=... -DWORK_DIR=... -DBUILD_DIR=... -DVERSION=... -DSONAME=...
 #         -DLIBDIR=... -DINCLUDEDIR=... -DC_COMPILER=... -DGENERATOR=... -DPKG_CONFIG=... -DNM=... -DREADELF=...
+#         -DRUNTIME_DIRS=...
 #         -P consumer_test.cmake
 cmake_minimum_required(VERSION 3.20)
 foreach(var MODE PREFIX WORK_DIR VERSION SONAME LIBDIR)
@@ -45,6 +51,17 @@ function(run_consumer exe)
     message(FATAL_ERROR "${exe} loads ${loaded}, not the library installed in ${PREFIX}:\n${ldd_out}")
   endif()
   message(STATUS "${exe} ran without LD_LIBRARY_PATH and loaded ${loaded}")
+endfunction()
+
+# Compiles consumer.c into `exe` with the flags `pkg-config --cflags --libs swish` gives for `prefix`.
+function(compile_with_pkg_config prefix exe)
+  run(flags "${CMAKE_COMMAND}" -E env "PKG_CONFIG_PATH=${prefix}/${LIBDIR}/pkgconfig"
+      "${PKG_CONFIG}" --cflags --libs swish)
+  string(STRIP "${flags}" flags)
+  message(STATUS "pkg-config --cflags --libs swish: ${flags}")
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  run(out "${C_COMPILER}" -std=c11 -Wall -Wextra -Werror -pedantic "${CMAKE_CURRENT_LIST_DIR}/consumer.c"
+      -o "${exe}" ${flags})
 endfunction()
 
 if(MODE STREQUAL "install")
@@ -89,20 +106,53 @@ elseif(MODE STREQUAL "pkg_config")
   set(build "${WORK_DIR}/pkg_config")
   file(REMOVE_RECURSE "${build}")
   file(MAKE_DIRECTORY "${build}")
-  run(flags "${CMAKE_COMMAND}" -E env "PKG_CONFIG_PATH=${PREFIX}/${LIBDIR}/pkgconfig"
-      "${PKG_CONFIG}" --cflags --libs swish)
-  string(STRIP "${flags}" flags)
-  message(STATUS "pkg-config --cflags --libs swish: ${flags}")
   run(version "${CMAKE_COMMAND}" -E env "PKG_CONFIG_PATH=${PREFIX}/${LIBDIR}/pkgconfig"
       "${PKG_CONFIG}" --modversion swish)
   string(STRIP "${version}" version)
   if(NOT version STREQUAL VERSION)
     message(FATAL_ERROR "pkg-config reports version ${version}, not ${VERSION}")
   endif()
-  separate_arguments(flags UNIX_COMMAND "${flags}")
-  run(out "${C_COMPILER}" -std=c11 -Wall -Wextra -Werror -pedantic "${CMAKE_CURRENT_LIST_DIR}/consumer.c"
-      -o "${build}/consumer" ${flags})
+  compile_with_pkg_config("${PREFIX}" "${build}/consumer")
   run_consumer("${build}/consumer")
+
+elseif(MODE STREQUAL "swift_runtime")
+  set(bundle "${WORK_DIR}/bundle")
+  set(build "${WORK_DIR}/swift_runtime")
+  file(REMOVE_RECURSE "${bundle}" "${build}")
+  file(MAKE_DIRECTORY "${build}")
+  run(out "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${bundle}")
+  run(out "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${bundle}" --component swift_runtime)
+  message(STATUS "installed the swift_runtime component:\n${out}")
+  if(NOT EXISTS "${bundle}/${LIBDIR}/libswiftCore.so")
+    message(FATAL_ERROR "the swift_runtime component did not install libswiftCore.so:\n${out}")
+  endif()
+  compile_with_pkg_config("${bundle}" "${build}/bundled")
+  compile_with_pkg_config("${PREFIX}" "${build}/plain")
+
+  string(REPLACE "|" ";" RUNTIME_DIRS "${RUNTIME_DIRS}")
+  set(hide "")
+  foreach(dir IN LISTS RUNTIME_DIRS)
+    string(APPEND hide "mount -t tmpfs tmpfs '${dir}' && ")
+  endforeach()
+  execute_process(COMMAND unshare -m sh -c "${hide} true" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(STATUS "SKIPPED: cannot hide the Swift runtime in a private mount namespace: ${err}")
+    return()
+  endif()
+  execute_process(COMMAND unshare -m sh -c "${hide} exec '${build}/plain'"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(rc EQUAL 0 OR NOT err MATCHES "libswift")
+    message(FATAL_ERROR "with the Swift runtime hidden, a consumer of the plain install should not start, "
+                        "but it exited with ${rc}:\n${out}${err}")
+  endif()
+  message(STATUS "with the runtime hidden, the plain install's consumer fails as it should: ${err}")
+  execute_process(COMMAND unshare -m sh -c "${hide} exec '${build}/bundled'"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "swish ${VERSION}\n")
+    message(FATAL_ERROR "with the Swift runtime hidden, the consumer of the install with the swift_runtime "
+                        "component failed (${rc}):\n${out}${err}")
+  endif()
+  message(STATUS "with the runtime hidden, the consumer of the install with its own Swift runtime ran:\n${out}")
 
 elseif(MODE STREQUAL "exports")
   run(symbols "${NM}" -D --defined-only "${library}")

@@ -14,8 +14,8 @@ public struct ParameterState {
 }
 
 /// The common part of every optimizer: a list of distinct parameters, a learning rate, per-parameter
-/// state, ``step()`` and ``zeroGrad()``. Subclasses differ only in their update rule
-/// (``applySingle(parameter:gradient:state:)``), as mlx-swift's `OptimizerBase.applySingle`.
+/// state, ``step()`` and ``zeroGrad()``. Subclasses differ only in their update rule (the package-level
+/// `applySingle(parameter:gradient:state:)`), as mlx-swift's `OptimizerBase.applySingle`.
 ///
 /// ```swift
 /// let opt = try Adam([w, b], learningRate: 1e-3)
@@ -65,7 +65,8 @@ public class Optimizer {
     }
 
     /// The learning rate of the next ``step()``; set it to follow a schedule (``StepLR``,
-    /// ``CosineAnnealingLR``). Setting a negative or non-finite value traps; ``_setLearningRate(_:)`` throws.
+    /// ``CosineAnnealingLR``). Setting a negative or non-finite value traps (C's `swish_optimizer_set_lr`
+    /// reports it instead).
     public var learningRate: Float {
         get { _learningRate }
         set { _trap { try _setLearningRate(newValue) } }
