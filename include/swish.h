@@ -182,7 +182,10 @@ swish_status swish_generator_seed(swish_generator *gen, uint64_t seed);
 /** Releases a generator handle. NULL is ignored. */
 swish_status swish_generator_free(swish_generator *gen);
 
-/** Reseeds the default generator, used wherever a `gen` argument is NULL (torch.manual_seed). */
+/**
+ * Reseeds the default generator, used wherever a `gen` argument is NULL (torch.manual_seed). The default
+ * generator is shared by every thread of the process.
+ */
 void swish_manual_seed(uint64_t seed);
 
 /* ---------------------------------------------------------------------------------------------------
@@ -486,7 +489,10 @@ bool swish_is_grad_enabled(void);
  */
 void swish_no_grad_begin(void);
 
-/** Restores the grad mode saved by the matching swish_no_grad_begin(). SWISH_ERR_STATE without one. */
+/**
+ * Restores the grad mode this thread had at the matching swish_no_grad_begin(). SWISH_ERR_STATE without
+ * one on this thread.
+ */
 swish_status swish_no_grad_end(void);
 
 /* ---------------------------------------------------------------------------------------------------

@@ -66,3 +66,11 @@ add_test(NAME docs_c_api
                  -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/docs-examples/c-api -DC_COMPILER=${CMAKE_C_COMPILER}
                  -DINCLUDE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/include -DLIBRARY=${SWISH_LIBRARY}
                  -P "${CMAKE_CURRENT_SOURCE_DIR}/tests-c/readme_examples.cmake")
+
+# header_docs (tests-c/header_docs.c) checks the doc comments of include/swish.h; header_docs_selftest
+# runs it on damaged copies of the header, so each of its rules is shown to fail when it should.
+add_test(NAME header_docs_selftest
+         COMMAND "${CMAKE_COMMAND}" -DHEADER_DOCS=$<TARGET_FILE:header_docs>
+                 -DHEADER=${CMAKE_CURRENT_SOURCE_DIR}/include/swish.h
+                 -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/header-docs-selftest
+                 -P "${CMAKE_CURRENT_SOURCE_DIR}/tests-c/header_docs_selftest.cmake")
