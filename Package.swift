@@ -23,7 +23,8 @@ let package = Package(
         // version) and a version script that exports only the swish_ functions: the engine's Swift
         // symbols stay inside the library (lld, unlike gold, also leaves no local symbols in .dynsym).
         // Unsafe flags are fine here: SwiftPM accepts them from root and path dependencies, and Swift
-        // consumers use the "Swish" product, which does not contain this target.
+        // consumers use the "Swish" product, which does not contain this target (a version-based
+        // dependency on the "swish" product is refused; C users get libswish.so from `cmake --install`).
         .target(
             name: "SwishC",
             dependencies: ["Swish"],
