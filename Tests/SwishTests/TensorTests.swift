@@ -200,4 +200,20 @@ func expectSwishError<R>(
         #expect(x.grad == nil && x.scalars == [1, 2, 3, 4, 5, 6])
     }
 
+    @Test func comparisons() throws {
+        let a = Tensor([1, 2, 3, .nan])
+        let b = Tensor([2, 2, 1, .nan])
+        #expect((a == b).scalars == [0, 1, 0, 0] && (a == b).dtype == .bool)
+        #expect((a != b).scalars == [1, 0, 1, 1])
+        #expect((a > b).scalars == [0, 0, 1, 0] && (a < b).scalars == [1, 0, 0, 0])
+        #expect((a >= b).scalars == [0, 1, 1, 0] && (a <= b).scalars == [1, 1, 0, 0])
+        // Literals and Float variables compare as scalars (the seed's `while X.abs().sum() > 1`).
+        let limit: Float = 2
+        #expect((a > 1).scalars == [0, 1, 1, 0] && (a >= limit).scalars == [0, 1, 1, 0] && (a == 3).scalars == [0, 0, 1, 0])
+        #expect((Tensor([0.5, -0.25]).abs().sum() > 1).item() == 0)
+        #expect((Tensor([1, 2, 3, 4], shape: [2, 2]) < Tensor([2, 4])).shape == [2, 2])
+        #expect((Tensor([1, 1]) == Tensor([1, 1])).all() && !(Tensor([1, 2]) == Tensor([1, 1])).all())
+        expectSwishError("shape") { try Tensor._compare(Tensor([1, 2]), Tensor([1, 2, 3]), .eq) }
+    }
+
 }
