@@ -67,6 +67,18 @@ func expectSwishError<R>(
         #expect(Tensor.ones([2, 3]).zerosLike().shape == [2, 3] && Tensor.zeros([4]).onesLike().scalars == [1, 1, 1, 1])
     }
 
+    @Test func arange() throws {
+        #expect(Tensor.arange(5).scalars == [0, 1, 2, 3, 4])
+        #expect(Tensor.arange(1, 2.5, step: 0.5).scalars == [1, 1.5, 2])
+        #expect(Tensor.arange(3, 0, step: -1).scalars == [3, 2, 1])
+        #expect(Tensor.arange(2, 2).shape == [0])
+        expectSwishError("invalidArgument") { try Tensor._arange(start: 0, end: 1, step: 0) }
+        expectSwishError("invalidArgument", containing: "inconsistent") { try Tensor._arange(start: 0, end: 1, step: -1) }
+        expectSwishError("invalidArgument") { try Tensor._arange(start: 0, end: .nan, step: 1) }
+        expectSwishError("invalidArgument") { try Tensor._arange(start: 0, end: .infinity, step: 1) }
+        expectSwishError("invalidArgument") { try Tensor._arange(start: 0, end: 1e30, step: 1e-30) }
+    }
+
     @Test func zeroDimensional() throws {
         let s = Tensor(3.5)
         #expect(s.ndim == 0 && s.shape == .scalar && s.shape.isEmpty && s.numel == 1 && s.item() == 3.5)

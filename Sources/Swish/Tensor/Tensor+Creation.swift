@@ -86,9 +86,12 @@ extension Tensor {
     }
 
     /// Values from `start` up to (not including) `end` in steps of `step`, as `torch.arange`.
-    public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
+    public static func arange(_ start: Float, _ end: Float, step: Float = 1) -> Tensor {
         _trap { try _arange(start: start, end: end, step: step) }
     }
+
+    /// 0, 1, ... up to (not including) `end`, as `torch.arange(end)`.
+    public static func arange(_ end: Float) -> Tensor { arange(0, end) }
 
     /// Values uniform in [0, 1), drawn from `generator` (default: ``Generator/default``).
     public static func rand(_ shape: Shape, generator: Generator? = nil) -> Tensor {
