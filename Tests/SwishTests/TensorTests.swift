@@ -65,6 +65,8 @@ func expectSwishError<R>(
         #expect(Tensor.full([1], .nan).scalars[0].isNaN)
         #expect(Tensor.zeros([2], requiresGrad: true).requiresGrad)
         #expect(Tensor.ones([2, 3]).zerosLike().shape == [2, 3] && Tensor.zeros([4]).onesLike().scalars == [1, 1, 1, 1])
+        // Negative zero stays negative zero.
+        #expect(Tensor.full([1], -0.0).scalars[0].sign == .minus)
     }
 
     @Test func arange() throws {

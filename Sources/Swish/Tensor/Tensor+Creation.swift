@@ -14,7 +14,7 @@ extension Tensor {
     }
 
     package static func _full(_ shape: Shape, _ value: Float, dtype: DType = .float32) throws -> Tensor {
-        if value == 0 { return try Tensor(zeroed: shape, dtype: dtype) }
+        if value.bitPattern == 0 { return try Tensor(zeroed: shape, dtype: dtype) }  // +0 only: -0 keeps its sign
         let t = try Tensor(uninitialized: shape, dtype: dtype)
         t.pointer.initialize(repeating: value, count: shape.numel)
         return t
