@@ -89,6 +89,10 @@ func expectSwishError<R>(
         #expect(lit.ndim == 0 && lit.item() == 2)
         #expect((s + lit).item() == 5.5 && (s * Tensor([1, 2])).scalars == [3.5, 7])
         #expect(s.sum().ndim == 0 && s.reshape([1, 1]).shape == [1, 1] && Tensor([4]).reshape([]).ndim == 0)
+        // A 0-d tensor has no dimension to ask the size of (PyTorch: IndexError).
+        expectSwishError("invalidArgument", containing: "no dimensions") { try s._size(0) }
+        expectSwishError("invalidArgument") { try Tensor([1, 2])._size(1) }
+        #expect(try Tensor([1, 2])._size(-1) == 2)
     }
 
     @Test func emptyTensors() throws {

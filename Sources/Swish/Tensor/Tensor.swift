@@ -69,7 +69,15 @@ public final class Tensor {
     /// The number of elements.
     public var numel: Int { shape.numel }
     /// The size of dimension `dim` (negative counts from the end).
-    public func size(_ dim: Int) -> Int { _trap { shape[try shape.normalize(dim: dim)] } }
+    public func size(_ dim: Int) -> Int { _trap { try _size(dim) } }
+
+    package func _size(_ dim: Int) throws -> Int {
+        // normalize(dim:) lets a 0-d tensor reduce over dim 0 or -1, but it has no size to report.
+        guard ndim > 0 else {
+            throw SwishError.invalidArgument("Dimension specified as \(dim) but tensor has no dimensions")
+        }
+        return shape[try shape.normalize(dim: dim)]
+    }
 
     /// Pointer to the first element. Valid while this tensor (or another view of the same storage) lives.
     package var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
