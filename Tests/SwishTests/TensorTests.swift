@@ -234,4 +234,14 @@ func expectSwishError<R>(
         expectSwishError("shape") { try Tensor._compare(Tensor([1, 2]), Tensor([1, 2, 3]), .eq) }
     }
 
+    /// Rearranging a comparison or argmax result keeps its dtype (a transpose copies, and used to make floats).
+    @Test func shapingKeepsTheDtype() {
+        let mask = Tensor([1, 5, 2, 7, 3, 9], shape: [2, 3]) > 4
+        for t in [mask.t(), mask.transpose(0, 1), mask.reshape([3, 2]), mask[1], mask.unsqueeze(0), mask.flatten()] {
+            #expect(t.dtype == .bool)
+        }
+        #expect(mask.t().description == "tensor([[False,  True],\n        [ True, False],\n        [False,  True]])")
+        let idx = Tensor([1, 5, 2, 7, 3, 9], shape: [2, 3]).argmax(dim: 1, keepdim: true)
+        #expect(idx.t().dtype == .int64 && idx.t().description == "tensor([[1, 2]])")
+    }
 }

@@ -57,7 +57,7 @@ extension Tensor {
         var s = x.shape
         s[a] = x.shape[b]
         s[b] = x.shape[a]
-        let out = try Tensor(uninitialized: s)
+        let out = try Tensor(uninitialized: s, dtype: x.dtype)
         permuteCopy(from: x, to: out, swapping: a, b)
         if recording(x) {
             out.record(name, x, savesTensors: false) { g in
