@@ -179,6 +179,7 @@ func check(
             }
         }
         check([distinct([])]) { $0[0].max() }
+        check([distinct([])]) { $0[0].max(dim: 0).values }
         check([distinct([0, 3])]) { $0[0].max(dim: 1).values }
     }
 
