@@ -214,4 +214,33 @@ import Testing
         #expect(fresh.grad == nil)
     }
 
+    /// Releasing the output of a graph releases the whole graph (no reference cycle keeps it alive).
+    @Test func graphsAreReleased() {
+        let binary: [(String, (Tensor, Tensor) -> Tensor)] = [
+            ("add", { $0 + $1 }), ("sub", { $0 - $1 }), ("mul", { $0 * $1 }), ("div", { $0 / $1 }),
+            ("matmul", { $0.reshape([1, 2]).matmul($1.reshape([2, 1])) }),
+        ]
+        let unary: [(String, (Tensor) -> Tensor)] = [
+            ("rdiv", { 2 / $0 }), ("exp", { $0.exp() }), ("log", { $0.log() }), ("sqrt", { $0.sqrt() }),
+            ("pow", { $0.pow(3) }), ("abs", { $0.abs() }), ("clamp", { $0.clamp(min: 1) }), ("relu", { $0.relu() }),
+            ("sum", { $0.sum() }), ("mean", { $0.mean(dim: 0) }), ("max", { $0.max() }),
+            ("max_dim", { $0.max(dim: 0).values }), ("transpose", { $0.reshape([2, 1]).t() }), ("select", { $0[0] }),
+            ("sigmoid", { $0.sigmoid() }), ("tanh", { $0.tanh() }), ("gelu", { $0.gelu() }), ("silu", { $0.silu() }),
+            ("softmax", { $0.softmax(dim: 0) }), ("log_softmax", { $0.logSoftmax(dim: 0) }),
+        ]
+        let ops = binary + unary.map { name, f in (name, { (a: Tensor, _: Tensor) in f(a) }) }
+        for (name, f) in ops {
+            weak var weakOut: Tensor?
+            weak var weakNode: Node?
+            let a = Tensor([1, 2], requiresGrad: true), b = Tensor([3, 4], requiresGrad: true)
+            do {
+                let out = f(a, b)
+                weakOut = out
+                weakNode = out.gradFn
+                #expect(weakNode != nil, "\(name) records a node")
+            }
+            #expect(weakOut == nil, "\(name): output still alive")
+            #expect(weakNode == nil, "\(name): node still alive")
+        }
+    }
 }
