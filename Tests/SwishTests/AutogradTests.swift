@@ -198,6 +198,24 @@ import Testing
         #expect(u.grad == nil)
     }
 
+    @Test func requiresGradRules() {
+        let x = Tensor([1, 2], requiresGrad: true)
+        let y = x * 2
+        expectSwishError("state", containing: "leaf variables") { try y.setRequiresGrad(false) }
+        expectSwishError("state", containing: "leaf variables") { try y.setRequiresGrad(true) }
+        #expect(y.requiresGrad && !y.isLeaf)
+        // requires_grad_() on a non-leaf that already requires grad is allowed, as in PyTorch.
+        #expect(y.requiresGrad_() === y)
+        let c = Tensor([1]) > 0
+        expectSwishError("invalidArgument", containing: "floating point") { try c.setRequiresGrad(true) }
+        #expect(throws: Never.self) { try c.setRequiresGrad(false) }
+        // A leaf may be switched off and on.
+        x.requiresGrad = false
+        #expect((x * 2).gradFnName == nil)
+        x.requiresGrad = true
+        #expect((x * 2).gradFnName == "MulBackward0")
+    }
+
     /// A backward that fails leaves every .grad as it was, even when part of the graph ran.
     @Test func failedBackwardChangesNoGradient() throws {
         let x = Tensor([1, 2], requiresGrad: true)

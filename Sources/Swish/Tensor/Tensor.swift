@@ -126,7 +126,7 @@ public final class Tensor {
     }
 
     package func setRequiresGrad(_ value: Bool) throws {
-        guard gradFn == nil || value == _requiresGrad else {
+        guard gradFn == nil else {
             throw SwishError.state(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
@@ -137,10 +137,11 @@ public final class Tensor {
         _requiresGrad = value
     }
 
-    /// Sets ``requiresGrad`` and returns the tensor, for chaining (`x.requiresGrad_()`).
+    /// Sets ``requiresGrad`` and returns the tensor, for chaining (`x.requiresGrad_()`). As in PyTorch,
+    /// asking a non-leaf (which always requires grad) to require grad is allowed and changes nothing.
     @discardableResult
     public func requiresGrad_(_ value: Bool = true) -> Tensor {
-        requiresGrad = value
+        if !(value && !isLeaf) { requiresGrad = value }
         return self
     }
 
