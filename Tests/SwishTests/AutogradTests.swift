@@ -216,6 +216,36 @@ import Testing
         #expect((x * 2).gradFnName == "MulBackward0")
     }
 
+    /// The seed's `net[2].weight.data[0, 0] = 100`: a write under no-grad (or through .data) changes the
+    /// parameter and every view of it, and is not recorded.
+    @Test func inPlaceWritesUnderNoGrad() throws {
+        let w = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3], requiresGrad: true)
+        let row = w[0]
+        let flat = w.data.reshape([6])
+        let detached = w.detach()
+        w.data[0, 0] = 100
+        #expect(w.scalars == [100, 2, 3, 4, 5, 6])
+        #expect(row.scalars == [100, 2, 3] && flat.scalars[0] == 100 && detached.scalars[0] == 100)
+        #expect(w.isLeaf && w.requiresGrad && w.grad == nil)
+        withNoGrad { w[1, 2] = 60 }
+        #expect(flat.scalars == [100, 2, 3, 4, 5, 60])
+        withNoGrad { w[1] = Tensor([7, 8, 9]) }
+        #expect(w.scalars == [100, 2, 3, 7, 8, 9])
+        // The next forward pass sees the new value.
+        let y = (w * w).sum()
+        y.backward()
+        #expect(w.grad!.scalars == [200, 4, 6, 14, 16, 18])
+        // With grad mode on, writing into a leaf that requires grad is refused, as PyTorch refuses it.
+        expectSwishError("state", containing: "in-place") { try w[0, 0]._copy(from: Tensor(1)) }
+        expectSwishError("state", containing: "in-place") { try w._copy(from: Tensor.zeros([2, 3])) }
+        expectSwishError("state", containing: "in-place") {
+            try [Float](repeating: 0, count: 6).withUnsafeBufferPointer { try w._copy(from: $0) }
+        }
+        #expect(w.scalars == [100, 2, 3, 7, 8, 9], "refused writes changed nothing")
+        try withNoGrad { try w._copy(from: Tensor(1)) }
+        #expect(w.scalars == [1, 1, 1, 1, 1, 1])
+    }
+
     /// A backward that fails leaves every .grad as it was, even when part of the graph ran.
     @Test func failedBackwardChangesNoGradient() throws {
         let x = Tensor([1, 2], requiresGrad: true)

@@ -180,12 +180,9 @@ extension Tensor {
     }
 
     /// Copies `src` (broadcast to this tensor's shape) into this tensor's memory, outside autograd.
-    /// Refused on a leaf that requires grad while grad mode is on, as PyTorch refuses in-place ops there.
+    /// Refused on a tensor that requires grad while grad mode is on (``_checkInPlaceWrite()``).
     package func _copy(from src: Tensor) throws {
-        if _requiresGrad && isLeaf && GradMode.isEnabled {
-            throw SwishError.state(
-                "a leaf Variable that requires grad is being used in an in-place operation.")
-        }
+        try _checkInPlaceWrite()
         let b = try Shape.broadcast(shape, src.shape)
         guard b == shape else {
             throw SwishError.shape("cannot copy a tensor of shape \(src.shape) into one of shape \(shape)")
@@ -222,11 +219,8 @@ extension Tensor {
         get { _trap { try indices.reduce(self) { t, i in try Tensor._select(t, dim: 0, index: i) } } }
         set {
             _trap {
+                try _checkInPlaceWrite()
                 let target = try indices.reduce(self.detach()) { t, i in try Tensor._select(t, dim: 0, index: i) }
-                if _requiresGrad && isLeaf && GradMode.isEnabled {
-                    throw SwishError.state(
-                        "a leaf Variable that requires grad is being used in an in-place operation.")
-                }
                 try target._copy(from: newValue)
             }
         }
