@@ -144,6 +144,19 @@ import Testing
         #expect(m.grad!.scalars == [7, 11, 9, 13])
     }
 
+    /// Views record the backward name PyTorch's op records (shown by printing and swish_tensor_grad_fn).
+    @Test func viewsUsePyTorchBackwardNames() {
+        let x = Tensor([1, 2, 3, 4], shape: [1, 4], requiresGrad: true)
+        #expect(x.unsqueeze(0).gradFnName == "UnsqueezeBackward0")
+        #expect(x.squeeze(0).gradFnName == "SqueezeBackward1")
+        #expect(x.squeeze(1).gradFnName == "SqueezeBackward1")
+        #expect(x.squeeze().gradFnName == "SqueezeBackward0")
+        #expect(x.reshape([2, 2]).gradFnName == "ViewBackward0")
+        #expect(x.view([-1]).gradFnName == "ViewBackward0")
+        #expect(x.flatten().gradFnName == "ViewBackward0")
+        #expect(x[0].gradFnName == "SelectBackward0")
+    }
+
     @Test func explicitGradientForNonScalarOutputs() throws {
         let x = Tensor([1, 2, 3], requiresGrad: true)
         let y = x * 2

@@ -35,11 +35,12 @@ extension Tensor {
         return try _view(x, s)
     }
 
-    package static func _view(_ x: Tensor, _ s: Shape) throws -> Tensor {
+    /// `name` is the backward name PyTorch gives the op that made the view (shown when printing).
+    package static func _view(_ x: Tensor, _ s: Shape, name: String = "ViewBackward0") throws -> Tensor {
         let out = x.view(as: s)
         if recording(x) {
             let old = x.shape
-            out.record("ViewBackward0", x, savesTensors: false) { g in Grads(g.view(as: old)) }
+            out.record(name, x, savesTensors: false) { g in Grads(g.view(as: old)) }
         }
         return out
     }
@@ -124,17 +125,17 @@ extension Tensor {
         let d = dim < 0 ? dim + r : dim
         var dims = x.shape.array
         dims.insert(1, at: d)
-        return try _view(x, Shape(dims))
+        return try _view(x, Shape(dims), name: "UnsqueezeBackward0")
     }
 
     /// Removes `dim` if its size is 1, or every size-1 dim when `dim` is nil (view).
     package static func _squeeze(_ x: Tensor, _ dim: Int? = nil) throws -> Tensor {
         if let dim {
             let d = try x.shape.normalize(dim: dim)
-            if x.ndim == 0 || x.shape[d] != 1 { return try _view(x, x.shape) }
-            return try _view(x, x.shape.removing(d))
+            if x.ndim == 0 || x.shape[d] != 1 { return try _view(x, x.shape, name: "SqueezeBackward1") }
+            return try _view(x, x.shape.removing(d), name: "SqueezeBackward1")
         }
-        return try _view(x, Shape(x.shape.filter { $0 != 1 }))
+        return try _view(x, Shape(x.shape.filter { $0 != 1 }), name: "SqueezeBackward0")
     }
 
     /// Flattens dims `start...end` into one (view).
