@@ -83,12 +83,14 @@ extension Tensor {
         return out
     }
 
+    /// max(x, 0); NaN stays NaN (PyTorch's clamp_min), so a diverging network is not silently masked.
     package static func _relu(_ x: Tensor) throws -> Tensor {
-        let out = try _unary(x) { $0 > 0 ? $0 : 0 }
+        let out = try _unary(x) { $0 < 0 ? 0 : $0 }
         if recording(x) {
             let y = out.detach()
             out.record("ReluBackward0", x, savesTensors: true) { g in
-                Grads(try _binary(g, y) { gi, yi in yi > 0 ? gi : 0 })
+                // PyTorch's threshold_backward: zero where the result is <= 0 (so NaN passes the gradient).
+                Grads(try _binary(g, y) { gi, yi in yi <= 0 ? 0 : gi })
             }
         }
         return out
