@@ -27,4 +27,18 @@ private func run(
         #expect(y.scalars[3].sign == .minus, "relu(-0) is -0, as clamp_min gives")
     }
 
+    @Test func clampGradientStopsAtTheBounds() {
+        let x: [Float] = [-0.5, 0.5, 0, -0.0, 1]
+        expectClose(run(x) { $0.clamp(min: -0.5, max: 0.5) }.grad, [0, 0, 1, 1, 0], "clamp(-0.5, 0.5)")
+        expectClose(run(x) { $0.clamp(min: 0.5) }.grad, [0, 0, 0, 0, 1], "clamp(min: 0.5)")
+        expectClose(run(x) { $0.clamp(max: 0.5) }.grad, [1, 0, 1, 1, 0], "clamp(max: 0.5)")
+        // A bound that is not given does not cut the gradient at the infinities.
+        let lo = run(special) { $0.clamp(min: 0) }
+        expectClose(lo.out, [.nan, .infinity, 0, -0.0, 0, 0, 2], "clamp(min: 0)")
+        expectClose(lo.grad, [0, 1, 0, 0, 0, 0, 1], "clamp(min: 0) grad")
+        let hi = run(special) { $0.clamp(max: 0) }
+        expectClose(hi.out, [.nan, 0, -.infinity, -0.0, 0, -1, 0], "clamp(max: 0)")
+        expectClose(hi.grad, [0, 0, 1, 0, 0, 1, 0], "clamp(max: 0) grad")
+    }
+
 }

@@ -68,7 +68,8 @@ extension Tensor {
     package static func _square(_ x: Tensor) throws -> Tensor { try _pow(x, 2) }
 
     /// Clamps into [min, max]; either bound may be nil (PyTorch's `clamp(min=None, max=None)`).
-    /// NaN stays NaN. The gradient passes where min <= x <= max, as PyTorch's `clamp_backward`.
+    /// NaN stays NaN. The gradient passes strictly inside the given bounds (0 at a bound and for NaN), as
+    /// PyTorch's clamp backward does.
     package static func _clamp(_ x: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor {
         guard lo != nil || hi != nil else {
             throw SwishError.invalidArgument("At least one of 'min' or 'max' must not be None")
@@ -76,8 +77,10 @@ extension Tensor {
         let l = lo ?? -.infinity, h = hi ?? .infinity
         let out = try _unary(x) { v in v.isNaN ? v : Swift.min(Swift.max(v, l), h) }
         if recording(x) {
+            // A missing bound does not cut the gradient, not even at x = +-inf.
+            let checkLo = lo != nil, checkHi = hi != nil
             out.record("ClampBackward1", x, savesTensors: true) { g in
-                Grads(try _binary(g, x) { gi, xi in (xi >= l && xi <= h) ? gi : 0 })
+                Grads(try _binary(g, x) { gi, xi in ((!checkLo || xi > l) && (!checkHi || xi < h)) ? gi : 0 })
             }
         }
         return out
