@@ -41,4 +41,12 @@ private func run(
         expectClose(hi.grad, [0, 0, 1, 0, 0, 1, 0], "clamp(max: 0) grad")
     }
 
+    @Test func powOneHalfIsASquareRoot() {
+        let (y, g) = run(special) { $0.pow(0.5) }
+        expectClose(y, [.nan, .infinity, .nan, -0.0, 0, .nan, 1.414_213_5], "pow 0.5")
+        expectClose(g, [.nan, 0, .nan, -.infinity, .infinity, .nan, 0.353_553_38], "pow 0.5 grad")
+        let s = run(special) { $0.sqrt() }
+        expectClose(s.out, y.scalars, "sqrt agrees with pow 0.5")
+    }
+
 }

@@ -45,13 +45,16 @@ extension Tensor {
         return out
     }
 
-    /// `x ** p` for a scalar exponent.
+    /// `x ** p` for a scalar exponent. Exponent 0.5 is a square root (and its gradient uses 1 / sqrt), as in
+    /// PyTorch: powf(-inf, 0.5) is +inf where sqrt(-inf) is NaN.
     package static func _pow(_ x: Tensor, _ p: Float) throws -> Tensor {
         let out: Tensor
         if p == 2 {
             out = try _unary(x) { $0 * $0 }
         } else if p == 1 {
             out = try _unary(x) { $0 }
+        } else if p == 0.5 {
+            out = try _unary(x) { $0.squareRoot() }
         } else {
             out = try _unary(x) { powf($0, p) }
         }
@@ -59,6 +62,7 @@ extension Tensor {
             out.record("PowBackward0", x, savesTensors: true) { g in
                 if p == 0 { return Grads(try Tensor(zeroed: x.shape)) }
                 if p == 2 { return Grads(try _binary(g, x) { gi, xi in gi * 2 * xi }) }
+                if p == 0.5 { return Grads(try _binary(g, x) { gi, xi in gi * 0.5 / xi.squareRoot() }) }
                 return Grads(try _binary(g, x) { gi, xi in gi * p * powf(xi, p - 1) })
             }
         }
