@@ -49,4 +49,13 @@ private func run(
         expectClose(s.out, y.scalars, "sqrt agrees with pow 0.5")
     }
 
+    @Test func logSoftmaxOfALineWithInfinities() {
+        let rows: [Float] = [.infinity, 1, -.infinity, 1, -.infinity, -.infinity]
+        let (y, g) = run(rows, shape: [3, 2]) { $0.logSoftmax(dim: 1) }
+        expectClose(y, [.nan, .nan, -.infinity, 0, .nan, .nan], "log_softmax")
+        expectClose(g, [.nan, .nan, 1, -1, .nan, .nan], "log_softmax grad")
+        let s = run(rows, shape: [3, 2], upstream: [1, 0, 1, 0, 1, 0]) { $0.softmax(dim: 1) }
+        expectClose(s.out, [.nan, .nan, 0, 1, .nan, .nan], "softmax")
+        expectClose(s.grad, [.nan, .nan, 0, 0, .nan, .nan], "softmax grad")
+    }
 }
