@@ -6,6 +6,15 @@ import Testing
 // examples the issue quotes.
 
 @Suite struct PrintingTests {
+    @Test(arguments: coreCases("print"))
+    func matchesPyTorch(_ c: CoreCase) throws {
+        let rec = try coreRecord("print", c)
+        let inputs = try coreInputs(rec, requiresGrad: rec["requires_grad"] as? Bool ?? false)
+        let t = try applyCoreOp(try rec.string("op"), inputs, rec["args"] as? [String: Any] ?? [:])
+        let want = try rec.string("str")
+        #expect(t.description == want, "\(c.name):\n\(t.description)\n-- PyTorch --\n\(want)")
+    }
+
     @Test func examplesFromTheIssue() {
         #expect(Tensor([-0.2723]).description == "tensor([-0.2723])")
         #expect(Tensor([42, 42], shape: [1, 2]).description == "tensor([[42., 42.]])")
