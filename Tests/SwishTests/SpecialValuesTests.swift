@@ -41,6 +41,14 @@ private func run(
         expectClose(hi.grad, [0, 0, 1, 0, 0, 1, 0], "clamp(max: 0) grad")
     }
 
+    @Test func clampWithANaNBoundIsNaN() {
+        for (lo, hi) in [(Float.nan, nil), (nil, Float.nan), (0, Float.nan)] as [(Float?, Float?)] {
+            let (y, g) = run([1, 2, .nan]) { $0.clamp(min: lo, max: hi) }
+            expectClose(y, [.nan, .nan, .nan], "clamp(\(String(describing: lo)), \(String(describing: hi)))")
+            expectClose(g, [0, 0, 0], "its gradient")
+        }
+    }
+
     @Test func powOneHalfIsASquareRoot() {
         let (y, g) = run(special) { $0.pow(0.5) }
         expectClose(y, [.nan, .infinity, .nan, -0.0, 0, .nan, 1.414_213_5], "pow 0.5")

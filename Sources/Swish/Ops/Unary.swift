@@ -79,7 +79,9 @@ extension Tensor {
             throw SwishError.invalidArgument("At least one of 'min' or 'max' must not be None")
         }
         let l = lo ?? -.infinity, h = hi ?? .infinity
-        let out = try _unary(x) { v in v.isNaN ? v : Swift.min(Swift.max(v, l), h) }
+        // Swift.max(v, .nan) is v, but a NaN bound makes every result NaN in PyTorch.
+        let nanBound = l.isNaN || h.isNaN
+        let out = try _unary(x) { v in nanBound ? .nan : v.isNaN ? v : Swift.min(Swift.max(v, l), h) }
         if recording(x) {
             // A missing bound does not cut the gradient, not even at x = +-inf.
             let checkLo = lo != nil, checkHi = hi != nil
