@@ -143,6 +143,20 @@ func expectSwishError<R>(
         expectSwishError("invalidArgument") { try Tensor._reshape(Tensor([1]), [Int.max, Int.max]) }
     }
 
+    /// Shape's subscript is settable. A size edited to overflow the element count (numel wraps to 0) is
+    /// refused when a tensor is allocated, instead of giving a tensor whose memory is smaller than its shape.
+    @Test func editedShapesAreValidatedOnAllocation() {
+        var s: Shape = [2, 2]
+        s[0] = 1 << 62
+        s[1] = 4
+        expectSwishError("invalidArgument", containing: "64 bits") { try Tensor(zeroed: s) }
+        expectSwishError("invalidArgument", containing: "64 bits") { try Tensor(uninitialized: s) }
+        expectSwishError("invalidArgument", containing: "64 bits") { try Tensor._full(s, 1) }
+        var n: Shape = [3]
+        n[0] = -1
+        expectSwishError("invalidArgument", containing: "negative") { try Tensor._full(n, 1) }
+    }
+
     @Test func shapeValue() throws {
         let s = try Shape.validated([2, 3, 4])
         #expect(s == [2, 3, 4] && s.rank == 3 && s.numel == 24 && s.array == [2, 3, 4])

@@ -54,12 +54,14 @@ public final class Tensor {
 
     /// A new tensor with uninitialized memory.
     package convenience init(uninitialized shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: shape.numel), shape: shape, dtype: dtype)
+        // Validated again: Shape's subscript is settable, and an edited size could make numel wrap.
+        self.init(storage: try Storage(count: try Shape.validated(shape).numel), shape: shape, dtype: dtype)
     }
 
     /// A new tensor filled with zeros.
     package convenience init(zeroed shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: shape.numel, zeroed: true), shape: shape, dtype: dtype)
+        self.init(
+            storage: try Storage(count: try Shape.validated(shape).numel, zeroed: true), shape: shape, dtype: dtype)
     }
 
     // MARK: Queries
