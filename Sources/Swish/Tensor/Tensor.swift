@@ -143,7 +143,7 @@ public final class Tensor {
     /// asking a non-leaf (which always requires grad) to require grad is allowed and changes nothing.
     @discardableResult
     public func requiresGrad_(_ value: Bool = true) -> Tensor {
-        if !(value && !isLeaf) { requiresGrad = value }
+        if isLeaf || !value { requiresGrad = value }
         return self
     }
 
