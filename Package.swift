@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Release builds skip the run-time exclusivity checks on class properties: with them, bookkeeping
+/// (swift_beginAccess) cost about a sixth of a small training step (scripts/profile.sh). The engine's
+/// accesses are checked in debug builds and by the test suite, which runs in both configurations.
+let releaseSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "Swish",
     products: [
@@ -16,9 +23,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         // The engine: pure Swift, throws typed errors, never knows it is called from C.
-        .target(name: "Swish", dependencies: ["COpenBLAS"]),
+        .target(name: "Swish", dependencies: ["COpenBLAS"], swiftSettings: releaseSettings),
         // The C ABI: @_cdecl shims that validate every argument and turn errors into statuses.
-        .target(name: "SwishC", dependencies: ["Swish"]),
+        .target(name: "SwishC", dependencies: ["Swish"], swiftSettings: releaseSettings),
         .testTarget(
             name: "SwishTests",
             dependencies: ["Swish"],

@@ -22,6 +22,14 @@ int openblas_get_num_threads(void);
 
 static int reps = 7;
 static double min_seconds = 0.2;
+/* --steps N: run exactly N Swish steps of each workload after the warm-up, untimed and without the floor
+ * (for instruction counts under callgrind: `valgrind --tool=callgrind --toggle-collect=profiled_steps`). */
+static long profile_steps = 0;
+
+/* The steps counted in --steps mode; a function of its own so callgrind can collect exactly these. */
+__attribute__((noinline)) void profiled_steps(void (*step)(void *), void *ctx, long n) {
+    for (long i = 0; i < n; i++) step(ctx);
+}
 
 static double now(void) {
     struct timespec ts;
@@ -39,9 +47,15 @@ static void die(const char *what) {
     exit(1);
 }
 
+static void floor_step(void *ctx);
+
 /* Median over `reps` repetitions of the mean time of one call of `step`, in microseconds. */
 static double median_us(void (*step)(void *), void *ctx) {
     for (int i = 0; i < 3; i++) step(ctx); /* warm-up */
+    if (profile_steps > 0) {
+        if (step != floor_step) profiled_steps(step, ctx, profile_steps);
+        return 0;
+    }
     double t0 = now();
     step(ctx);
     double once = now() - t0;
@@ -300,8 +314,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc) min_seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--peak-rss")) peak = 1;
+        else if (!strcmp(argv[i], "--steps") && i + 1 < argc) profile_steps = atol(argv[++i]);
         else {
-            fprintf(stderr, "usage: bench [--only NAME] [--reps N] [--min-seconds S] [--peak-rss]\n");
+            fprintf(stderr, "usage: bench [--only NAME] [--reps N] [--min-seconds S] [--peak-rss] [--steps N]\n");
             return 2;
         }
     }

@@ -37,6 +37,20 @@ extension Module {
         return out
     }
 
+    /// Calls `body` on every module of the tree, this one first, each once, in ``namedModules()`` order,
+    /// without building names: the walk a training step makes (zero_grad).
+    package func _forEachModule(_ body: (Module) -> Void) {
+        var seen: [ObjectIdentifier] = []
+        func visit(_ m: Module) {
+            let id = ObjectIdentifier(m)
+            guard !seen.contains(id) else { return }
+            seen.append(id)
+            body(m)
+            for (_, child) in m._children { visit(child) }
+        }
+        visit(self)
+    }
+
     /// Every module in the tree, this one first, each once.
     public func modules() -> [Module] { namedModules().map(\.module) }
 
