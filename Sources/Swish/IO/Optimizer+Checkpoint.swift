@@ -112,7 +112,12 @@ extension Optimizer {
     /// or of other parameters (the message lists them); `.shape` when a buffer's shape is not its
     /// parameter's. On any error the optimizer is unchanged.
     public func load(from path: String, module: Module? = nil) throws {
-        try _loadStateFile(try Safetensors.load(from: path), module: module)
+        let contents = try Safetensors.load(from: path)
+        do {
+            try _loadStateFile(contents, module: module)
+        } catch SwishError.format(let message) {
+            throw SwishError.format("'\(path)': \(message)")
+        }
     }
 
     /// Loads the contents of a state file; see ``load(from:module:)``.
