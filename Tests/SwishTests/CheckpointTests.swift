@@ -87,6 +87,18 @@ func withTemporaryFolder<R>(_ body: (URL) throws -> R) throws -> R {
         expectClose(net(try #require(io["X"])), try #require(io["Y"]).scalars, atol: 1e-5, rtol: 0, "tied by assignment")
     }
 
+    @Test func lazyTiedNetTakesShapesAndFillsAliasesFromItsTiedGroup() throws {
+        // Uninitialized lazy layers, the shared one placed twice: the tied group is known by module and slot.
+        let shared = LazyLinear(8)
+        let net = Sequential(LazyLinear(8), ReLU(), shared, ReLU(), shared, ReLU(), LazyLinear(1))
+        #expect(net._tiedStateKeys() == [["2.weight", "4.weight"], ["2.bias", "4.bias"]])
+        let raw = try Safetensors.loadStateDict(from: try fixturePath("tied"), resolvingAliases: false)
+        #expect(try net._load(raw, strict: true) == IncompatibleKeys(missingKeys: [], unexpectedKeys: []))
+        #expect(net[2].weight === net[4].weight && net[2].weight.shape == [8, 8])
+        let io = try Safetensors.loadStateDict(from: try fixturePath("tied_io"))
+        expectClose(net(try #require(io["X"])), try #require(io["Y"]).scalars, atol: 1e-5, rtol: 0, "lazy tied net")
+    }
+
     @Test func chimeraLoadsAndReproducesPyTorch() throws {
         let chimera = chimeraNet()
         let io = try Safetensors.loadStateDict(from: try fixturePath("chimera_io"))
