@@ -65,8 +65,9 @@ typedef struct mlp_demo_options {
     float min_accuracy; /* NAN: the default for the configuration */
 } mlp_demo_options;
 
-/* The learning rate used when --lr is not given. Adam's is the spec's 1e-3; Yogi's and SGD's are the ones
- * that worked on both data sets (see the README's table). */
+/* The learning rate used when --lr is not given: Adam's is the demo's 1e-3 and Yogi's its own default
+ * (1e-2); SGD's (with momentum 0.9) is 0.1. With seed 0 Yogi reached 0.944 (MNIST) and 0.975 (digits),
+ * SGD 0.950 and 0.967 (measured once each, release build). */
 static inline float mlp_demo_default_lr(const char *optimizer) {
     if (strcmp(optimizer, "yogi") == 0) return 1e-2f;
     if (strcmp(optimizer, "sgd") == 0) return 0.1f;
