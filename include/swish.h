@@ -1164,6 +1164,8 @@ float swish_lr_cosine(float base_lr, int64_t epoch, int64_t t_max, float eta_min
  *         }
  *         swish_progress_print(epoch, epochs, mean_loss, (float)correct / n, n / seconds);
  *     }
+ *
+ * examples-c/mlp_demo.h (the program behind train_mnist and train_digits) is a complete training loop.
  * ------------------------------------------------------------------------------------------------ */
 
 /**
