@@ -22,10 +22,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // include/swish.h imported into Swift, so the shims use the header's own types (option structs)
+        // instead of restating their layout.
+        .systemLibrary(name: "CSwish"),
         // The engine: pure Swift, throws typed errors, never knows it is called from C.
         .target(name: "Swish", dependencies: ["COpenBLAS"], swiftSettings: releaseSettings),
         // The C ABI: @_cdecl shims that validate every argument and turn errors into statuses.
-        .target(name: "SwishC", dependencies: ["Swish"], swiftSettings: releaseSettings),
+        .target(name: "SwishC", dependencies: ["Swish", "CSwish"], swiftSettings: releaseSettings),
         .testTarget(
             name: "SwishTests",
             dependencies: ["Swish"],

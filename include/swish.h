@@ -995,7 +995,10 @@ swish_status swish_init_kaiming_normal(swish_tensor *t, float a, swish_fan_mode 
  * momentum or with dampening give NULL with SWISH_ERR_INVALID_ARGUMENT. So do an empty list, a NULL
  * entry, a non-leaf or non-float parameter; a freed or non-tensor handle gives SWISH_ERR_INVALID_HANDLE.
  *
- * Optimizers over a module's parameters (swish_xxx_new_module) come with the module API.
+ * swish_xxx_new_module() makes the same optimizer over a module's parameters (its named_parameters, so a
+ * tied parameter is updated once), the usual way to train a network:
+ *
+ *     swish_optimizer *opt = swish_adam_new_module(net, NULL);
  * ------------------------------------------------------------------------------------------------ */
 
 /** Options of swish_sgd_new(); defaults: lr 1e-3, momentum 0, dampening 0, weight_decay 0, nesterov false. */
@@ -1071,6 +1074,24 @@ swish_optimizer *swish_adamw_new(swish_tensor *const *params, size_t n, const sw
 swish_optimizer *swish_yogi_new(swish_tensor *const *params, size_t n, const swish_yogi_options *opts);
 
 /**
+ * swish_sgd_new(), swish_adam_new(), swish_adamw_new() and swish_yogi_new() over the parameters of the
+ * module `m` and its descendants, each tensor once, in swish_module_named_parameters() order (PyTorch's
+ * optim.Adam(net.parameters())). The optimizer retains the parameter tensors themselves, not the module:
+ * `m` may be freed afterwards and the optimizer keeps updating them. Parameters registered on the module
+ * later are not included. Caller frees the optimizer with swish_optimizer_free(). Errors as for the list
+ * versions, and: SWISH_ERR_INVALID_HANDLE for a freed or non-module `m` (NULL: SWISH_ERR_INVALID_ARGUMENT,
+ * or the earlier error it propagates); SWISH_ERR_STATE while a lazy module's parameters are uninitialized
+ * (run a forward first); SWISH_ERR_INVALID_ARGUMENT for a module without parameters.
+ */
+swish_optimizer *swish_sgd_new_module(swish_module *m, const swish_sgd_options *opts);
+/** Adam over a module's parameters; see swish_sgd_new_module() and swish_adam_new(). */
+swish_optimizer *swish_adam_new_module(swish_module *m, const swish_adam_options *opts);
+/** AdamW over a module's parameters (NULL options: weight_decay 1e-2); see swish_sgd_new_module(). */
+swish_optimizer *swish_adamw_new_module(swish_module *m, const swish_adam_options *opts);
+/** Yogi over a module's parameters; see swish_sgd_new_module() and swish_yogi_new(). */
+swish_optimizer *swish_yogi_new_module(swish_module *m, const swish_yogi_options *opts);
+
+/**
  * Updates every parameter that has a gradient. SWISH_ERR_STATE if none has one (a step before any
  * backward, or after zero_grad): PyTorch silently does nothing there; Swish reports it, and nothing is
  * changed. On any failure no parameter or state is changed.
@@ -1143,6 +1164,8 @@ float swish_lr_cosine(float base_lr, int64_t epoch, int64_t t_max, float eta_min
  *         }
  *         swish_progress_print(epoch, epochs, mean_loss, (float)correct / n, n / seconds);
  *     }
+ *
+ * examples-c/mlp_demo.h (the program behind train_mnist and train_digits) is a complete training loop.
  * ------------------------------------------------------------------------------------------------ */
 
 /**
