@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Release builds skip the run-time exclusivity checks on class properties: with them, bookkeeping
+/// (swift_beginAccess) cost about a sixth of a small training step (scripts/profile.sh). The engine's
+/// accesses are checked in debug builds and by the test suite, which runs in both configurations.
+let releaseSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "Swish",
     products: [
@@ -15,20 +22,23 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // include/swish.h imported into Swift, so the shims use the header's own types (option structs)
+        // instead of restating their layout.
+        .systemLibrary(name: "CSwish"),
         // The engine: pure Swift, throws typed errors, never knows it is called from C.
-        .target(name: "Swish", dependencies: ["COpenBLAS"]),
+        .target(name: "Swish", dependencies: ["COpenBLAS"], swiftSettings: releaseSettings),
         // The C ABI: @_cdecl shims that validate every argument and turn errors into statuses.
         // libswish.so is linked with lld, a SONAME that names the ABI (libswish.so.MAJOR.MINOR while the
         // major version is 0: any 0.x release may change it; CMakeLists.txt checks it against the project
         // version) and a version script that exports only the swish_ functions: the engine's Swift
         // symbols stay inside the library (lld, unlike gold, also leaves no local symbols in .dynsym).
-        // Unsafe flags are fine here: SwiftPM accepts them from root and path dependencies, and Swift
-        // consumers use the "Swish" product, which does not contain this target (a version-based
-        // dependency on the "swish" product is refused; C users get libswish.so from `cmake --install`).
+        // SwiftPM accepts unsafe flags from root and path dependencies and refuses a version-based
+        // dependency on a product whose targets have them; C users get libswish.so from `cmake --install`.
         .target(
             name: "SwishC",
-            dependencies: ["Swish"],
+            dependencies: ["Swish", "CSwish"],
             exclude: ["exports.map"],
+            swiftSettings: releaseSettings,
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld",

@@ -46,6 +46,33 @@ package final class Node {
         self.savesTensors = savesTensors
         self.backward = backward
     }
+
+    deinit {
+        // Tear down the graph behind this node iteratively. Released recursively (tensor -> node -> tensor
+        // ...), a chain of a few ten thousand ops would overflow the stack.
+        var doomed: [Node] = []
+        Node.release(inputsOf: self, into: &doomed)
+        while let node = doomed.popLast() { Node.release(inputsOf: node, into: &doomed) }
+    }
+
+    /// Drops `node`'s references to its inputs. An input that only this node kept alive hands its own node
+    /// to `doomed` before it dies, so that node is released by the loop in `deinit`, not by recursion.
+    private static func release(inputsOf node: Node, into doomed: inout [Node]) {
+        // The closure's captured tensors are inputs (still held below) or tensors without history.
+        node.backward = nil
+        take(&node.in0, into: &doomed)
+        take(&node.in1, into: &doomed)
+        take(&node.in2, into: &doomed)
+    }
+
+    private static func take(_ slot: inout Tensor?, into doomed: inout [Node]) {
+        guard var tensor = slot else { return }
+        slot = nil
+        if isKnownUniquelyReferenced(&tensor), let fn = tensor.gradFn {
+            tensor.gradFn = nil
+            doomed.append(fn)
+        }
+    }
 }
 
 extension Tensor {

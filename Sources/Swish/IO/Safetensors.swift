@@ -70,8 +70,9 @@
 /// names (tied parameters) is stored twice as equal data. Loading such a file into a PyTorch model with
 /// `load_state_dict` copies both keys into the one shared parameter, so the tie survives in both
 /// directions. Files from `safetensors.torch.save_model` store a tied tensor once and record each dropped
-/// name in `__metadata__` as `alias -> kept name`; ``decode(_:)`` returns the file's tensors and metadata
-/// as they are.
+/// name in `__metadata__` as `alias -> kept name`; ``decode(_:)`` and ``load(from:)`` return the file's
+/// tensors and metadata as they are, ``loadStateDict(from:resolvingAliases:)`` and ``Module/load(from:strict:)``
+/// resolve the aliases (see Safetensors+StateDict.swift).
 ///
 /// **Saving is atomic**: the file is written to a temporary file in the same folder, flushed with
 /// `fsync`, renamed over the target, and the folder is flushed. A failed save leaves an existing file as

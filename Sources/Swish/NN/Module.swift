@@ -91,7 +91,20 @@ open class Module: CustomStringConvertible {
     /// Children held in stored properties of Swift subclasses (a `let hidden = LazyLinear(256)` is the
     /// child `hidden`, as assigning `self.hidden` registers it in PyTorch). An optional property holding
     /// nil is no child.
+    ///
+    /// Found by reflection the first time the tree is walked and remembered: reflecting on every walk
+    /// cost more than the rest of a small training step (zero_grad walks the tree each step). So declare
+    /// child modules with `let`; to change a child after the first walk, use ``registerModule(_:_:)``.
     private var reflectedChildren: [(name: String, module: Module)] {
+        if let cached = _reflectedChildrenCache { return cached }
+        let found = reflectChildren()
+        _reflectedChildrenCache = found
+        return found
+    }
+
+    private var _reflectedChildrenCache: [(name: String, module: Module)]? = nil
+
+    private func reflectChildren() -> [(name: String, module: Module)] {
         var levels: [Mirror] = []
         var mirror: Mirror? = Mirror(reflecting: self)
         while let m = mirror, ObjectIdentifier(m.subjectType) != ObjectIdentifier(Module.self) {
@@ -308,7 +321,7 @@ open class Module: CustomStringConvertible {
 
     /// Forgets the gradients of every parameter (PyTorch's `zero_grad()`, which sets them to None).
     public func zeroGrad() {
-        for (_, module) in namedModules() {
+        _forEachModule { module in
             for slot in module._parameterSlots { slot.tensor?.zeroGrad() }
         }
     }

@@ -84,7 +84,7 @@ extension Tensor {
                     // dB = A^T @ dC.
                     if a2.ndim > 2 && b2.ndim == 2 {
                         // b shared over a's batch: fold the batch into the rows, one GEMM.
-                        let rows = a2.numel / a2.shape[a2.ndim - 1]
+                        let rows = a2.shape.product(0..<(a2.ndim - 1))  // not numel / k: k may be 0
                         let af = a2.view(as: [rows, a2.shape[a2.ndim - 1]])
                         let gf = g2.view(as: [rows, g2.shape[g2.ndim - 1]])
                         gb = try batchedGemm(af, transA: true, gf, transB: false).view(as: b.shape)

@@ -68,6 +68,24 @@ public class Adam: Optimizer {
             amsgrad: amsgrad, decoupled: false)
     }
 
+    /// Adam over the parameters of `module` and its descendants, each once (PyTorch's
+    /// `optim.Adam(net.parameters(), ...)`); the optimizer holds the tensors, not the module.
+    ///
+    /// ```swift
+    /// let opt = try Adam(net, learningRate: 1e-3)
+    /// ```
+    ///
+    /// Throws ``SwishError/state(_:)`` while a lazy module's parameters are uninitialized (run a forward
+    /// first), and ``SwishError/invalidArgument(_:)`` for a module without parameters or a bad hyperparameter.
+    public convenience init(
+        _ module: Module, learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+        weightDecay: Float = 0, amsgrad: Bool = false
+    ) throws {
+        try self.init(
+            try Optimizer.parameters(of: module), learningRate: learningRate, betas: betas, eps: eps,
+            weightDecay: weightDecay, amsgrad: amsgrad, decoupled: false)
+    }
+
     package init(
         _ parameters: [Tensor], learningRate: Float, betas: (Float, Float), eps: Float, weightDecay: Float,
         amsgrad: Bool, decoupled: Bool
@@ -136,6 +154,17 @@ public final class AdamW: Adam {
             parameters, learningRate: learningRate, betas: betas, eps: eps, weightDecay: weightDecay,
             amsgrad: amsgrad, decoupled: true)
     }
+
+    /// AdamW over the parameters of `module` and its descendants, each once; the default weight decay is
+    /// 1e-2, as for a list. Throws as ``Adam``'s module initializer.
+    public convenience init(
+        _ module: Module, learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+        weightDecay: Float = 1e-2, amsgrad: Bool = false
+    ) throws {
+        try self.init(
+            try Optimizer.parameters(of: module), learningRate: learningRate, betas: betas, eps: eps,
+            weightDecay: weightDecay, amsgrad: amsgrad)
+    }
 }
 
 /// Yogi (Zaheer, Reddi, Sachan, Kale and Kumar, "Adaptive Methods for Nonconvex Optimization",
@@ -176,6 +205,17 @@ public final class Yogi: Optimizer {
         self.initialAccumulator = initialAccumulator
         self.weightDecay = weightDecay
         try super.init(parameters: parameters, learningRate: learningRate)
+    }
+
+    /// Yogi over the parameters of `module` and its descendants, each once; the optimizer holds the
+    /// tensors, not the module. Throws as ``Adam``'s module initializer.
+    public convenience init(
+        _ module: Module, learningRate: Float = 1e-2, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-3,
+        initialAccumulator: Float = 1e-6, weightDecay: Float = 0
+    ) throws {
+        try self.init(
+            try Optimizer.parameters(of: module), learningRate: learningRate, betas: betas, eps: eps,
+            initialAccumulator: initialAccumulator, weightDecay: weightDecay)
     }
 
     override package var bufferNames: [String] { ["exp_avg", "exp_avg_sq"] }

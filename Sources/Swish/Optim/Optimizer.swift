@@ -58,6 +58,19 @@ public class Optimizer {
         self._learningRate = learningRate
     }
 
+    /// The parameters of `module` and its descendants, each tensor once in `namedParameters()` order, for
+    /// the optimizers' module initializers (`try Adam(net)` is PyTorch's `optim.Adam(net.parameters())`).
+    /// The optimizer then holds the tensors themselves, not the module. A state error while a lazy module
+    /// has not created its parameters, an invalid argument when there are none.
+    package static func parameters(of module: Module) throws -> [Tensor] {
+        let params = try module._namedParameters().map(\.parameter)
+        guard !params.isEmpty else {
+            throw SwishError.invalidArgument(
+                "optimizer got an empty parameter list (the \(module.typeName) has no parameters)")
+        }
+        return params
+    }
+
     // MARK: Hyperparameters
 
     package static func checkLearningRate(_ lr: Float) throws {

@@ -54,12 +54,14 @@ public final class Tensor {
 
     /// A new tensor with uninitialized memory.
     package convenience init(uninitialized shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: shape.numel), shape: shape, dtype: dtype)
+        // Validated again: Shape's subscript is settable, and an edited size could make numel wrap.
+        self.init(storage: try Storage(count: try Shape.validated(shape).numel), shape: shape, dtype: dtype)
     }
 
     /// A new tensor filled with zeros.
     package convenience init(zeroed shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: shape.numel, zeroed: true), shape: shape, dtype: dtype)
+        self.init(
+            storage: try Storage(count: try Shape.validated(shape).numel, zeroed: true), shape: shape, dtype: dtype)
     }
 
     // MARK: Queries
@@ -69,7 +71,15 @@ public final class Tensor {
     /// The number of elements.
     public var numel: Int { shape.numel }
     /// The size of dimension `dim` (negative counts from the end).
-    public func size(_ dim: Int) -> Int { _trap { shape[try shape.normalize(dim: dim)] } }
+    public func size(_ dim: Int) -> Int { _trap { try _size(dim) } }
+
+    package func _size(_ dim: Int) throws -> Int {
+        // normalize(dim:) lets a 0-d tensor reduce over dim 0 or -1, but it has no size to report.
+        guard ndim > 0 else {
+            throw SwishError.invalidArgument("Dimension specified as \(dim) but tensor has no dimensions")
+        }
+        return shape[try shape.normalize(dim: dim)]
+    }
 
     /// Pointer to the first element. Valid while this tensor (or another view of the same storage) lives.
     package var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
@@ -118,7 +128,7 @@ public final class Tensor {
     }
 
     package func setRequiresGrad(_ value: Bool) throws {
-        guard gradFn == nil || value == _requiresGrad else {
+        guard gradFn == nil else {
             throw SwishError.state(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
@@ -129,10 +139,11 @@ public final class Tensor {
         _requiresGrad = value
     }
 
-    /// Sets ``requiresGrad`` and returns the tensor, for chaining (`x.requiresGrad_()`).
+    /// Sets ``requiresGrad`` and returns the tensor, for chaining (`x.requiresGrad_()`). As in PyTorch,
+    /// asking a non-leaf (which always requires grad) to require grad is allowed and changes nothing.
     @discardableResult
     public func requiresGrad_(_ value: Bool = true) -> Tensor {
-        requiresGrad = value
+        if isLeaf || !value { requiresGrad = value }
         return self
     }
 
