@@ -41,6 +41,10 @@ package struct BufferSlot {
 ///
 /// Store a reference to a parent module only as a non-module type: a stored property of module type is
 /// a child, so a parent stored in a child would make the module contain itself.
+/// Optional module properties (and `lazy` ones, stored as optionals), recognised while reflecting.
+private protocol _OptionalModule {}
+extension Optional: _OptionalModule where Wrapped: Module {}
+
 @dynamicMemberLookup
 open class Module: CustomStringConvertible {
     /// Own parameters, in registration order.
@@ -92,19 +96,22 @@ open class Module: CustomStringConvertible {
     /// child `hidden`, as assigning `self.hidden` registers it in PyTorch). An optional property holding
     /// nil is no child.
     ///
-    /// Found by reflection the first time the tree is walked and remembered: reflecting on every walk
-    /// cost more than the rest of a small training step (zero_grad walks the tree each step). So declare
-    /// child modules with `let`; to change a child after the first walk, use ``registerModule(_:_:)``.
+    /// Reflection is slow (on every walk it cost more than the rest of a small training step, and
+    /// zero_grad walks the tree each step), so its result is remembered when it cannot change by itself:
+    /// when no module-typed property is optional or `lazy`. Such properties are reflected on every walk.
+    /// A non-optional child declared `var` and reassigned after the first walk is not seen: declare child
+    /// modules with `let`, or register a replacement with ``registerModule(_:_:)``.
     private var reflectedChildren: [(name: String, module: Module)] {
         if let cached = _reflectedChildrenCache { return cached }
-        let found = reflectChildren()
-        _reflectedChildrenCache = found
+        let (found, stable) = reflectChildren()
+        if stable { _reflectedChildrenCache = found }
         return found
     }
 
     private var _reflectedChildrenCache: [(name: String, module: Module)]? = nil
 
-    private func reflectChildren() -> [(name: String, module: Module)] {
+    /// The children found by reflection, and whether that list can only change by reassigning a `let`.
+    private func reflectChildren() -> (children: [(name: String, module: Module)], stable: Bool) {
         var levels: [Mirror] = []
         var mirror: Mirror? = Mirror(reflecting: self)
         while let m = mirror, ObjectIdentifier(m.subjectType) != ObjectIdentifier(Module.self) {
@@ -112,15 +119,17 @@ open class Module: CustomStringConvertible {
             mirror = m.superclassMirror
         }
         var out: [(name: String, module: Module)] = []
+        var stable = true
         for m in levels.reversed() {
             for child in m.children {
+                if child.value is _OptionalModule { stable = false }  // optional or lazy: may change
                 guard var label = child.label, let module = child.value as? Module else { continue }
                 let lazyPrefix = "$__lazy_storage_$_"
                 if label.hasPrefix(lazyPrefix) { label.removeFirst(lazyPrefix.count) }
                 out.append((label, module))
             }
         }
-        return out
+        return (out, stable)
     }
 
     /// The child at `index` in registration order (negative counts from the end), as `net[2]` in PyTorch.
