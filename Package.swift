@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds skip the run-time exclusivity checks on class properties: with them, bookkeeping
-/// (swift_beginAccess) cost about a sixth of a small training step (scripts/profile.sh). The engine's
-/// accesses are checked in debug builds and by the test suite, which runs in both configurations.
+/// Release builds of the C library skip the run-time exclusivity checks on class properties: the handle
+/// table's bookkeeping is on every C call. Debug builds and the test suite keep the checks. The Swift
+/// library (`Swish`) has no unsafe flags, so packages can depend on it by version.
 let releaseSettings: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
 ]
@@ -26,7 +26,7 @@ let package = Package(
         // instead of restating their layout.
         .systemLibrary(name: "CSwish"),
         // The engine: pure Swift, throws typed errors, never knows it is called from C.
-        .target(name: "Swish", dependencies: ["COpenBLAS"], swiftSettings: releaseSettings),
+        .target(name: "Swish", dependencies: ["COpenBLAS"]),
         // The C ABI: @_cdecl shims that validate every argument and turn errors into statuses.
         // libswish.so is linked with lld, a SONAME that names the ABI (libswish.so.MAJOR.MINOR while the
         // major version is 0: any 0.x release may change it; CMakeLists.txt checks it against the project
