@@ -1,13 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds of the C library skip the run-time exclusivity checks on class properties: the handle
-/// table's bookkeeping is on every C call. Debug builds and the test suite keep the checks. The Swift
-/// library (`Swish`) has no unsafe flags, so packages can depend on it by version.
-let releaseSettings: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
-]
-
 let package = Package(
     name: "Swish",
     products: [
@@ -38,7 +31,6 @@ let package = Package(
             name: "SwishC",
             dependencies: ["Swish", "CSwish"],
             exclude: ["exports.map"],
-            swiftSettings: releaseSettings,
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld",

@@ -19,21 +19,21 @@ package struct Grads {
 package final class Node {
     /// The name PyTorch gives this backward function (`AddBackward0`), shown by printing.
     package let name: String
-    package var in0: Tensor?
-    package var in1: Tensor?
-    package var in2: Tensor?
+    @exclusivity(unchecked) package var in0: Tensor?
+    @exclusivity(unchecked) package var in1: Tensor?
+    @exclusivity(unchecked) package var in2: Tensor?
     /// Nil once the graph has been freed by a backward without `retainGraph`.
-    package var backward: ((Tensor) throws -> Grads)?
+    @exclusivity(unchecked) package var backward: ((Tensor) throws -> Grads)?
     /// Whether `backward` holds tensors from the forward pass (a second backward then needs retainGraph).
     package let savesTensors: Bool
     /// Set when a backward freed this node's saved tensors.
-    package var freed = false
+    @exclusivity(unchecked) package var freed = false
 
     // Scratch state of one backward pass.
-    var mark: UInt64 = 0
-    var pending: Tensor?
+    @exclusivity(unchecked) var mark: UInt64 = 0
+    @exclusivity(unchecked) var pending: Tensor?
     /// The output tensor whose gradient should be kept (``Tensor/retainGrad()``).
-    weak var retainedOutput: Tensor?
+    @exclusivity(unchecked) weak var retainedOutput: Tensor?
 
     init(
         name: String, _ in0: Tensor?, _ in1: Tensor?, _ in2: Tensor?, savesTensors: Bool,

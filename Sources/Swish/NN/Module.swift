@@ -48,14 +48,14 @@ extension Optional: _OptionalModule where Wrapped: Module {}
 @dynamicMemberLookup
 open class Module: CustomStringConvertible {
     /// Own parameters, in registration order.
-    package var _parameterSlots: [ParameterSlot] = []
+    @exclusivity(unchecked) package var _parameterSlots: [ParameterSlot] = []
     /// Own buffers, in registration order.
-    package var _bufferSlots: [BufferSlot] = []
+    @exclusivity(unchecked) package var _bufferSlots: [BufferSlot] = []
     /// Children registered with registerModule (Sequential's layers, C modules' children).
-    package var _registeredChildren: [(name: String, module: Module)] = []
+    @exclusivity(unchecked) package var _registeredChildren: [(name: String, module: Module)] = []
 
     /// Whether the module is in training mode (``train(_:)``) or evaluation mode (``eval()``).
-    public package(set) var training = true
+    @exclusivity(unchecked) public package(set) var training = true
 
     public init() {}
 
@@ -108,7 +108,7 @@ open class Module: CustomStringConvertible {
         return found
     }
 
-    private var _reflectedChildrenCache: [(name: String, module: Module)]? = nil
+    @exclusivity(unchecked) private var _reflectedChildrenCache: [(name: String, module: Module)]? = nil
 
     /// The children found by reflection, and whether that list can only change by reassigning a `let`.
     private func reflectChildren() -> (children: [(name: String, module: Module)], stable: Bool) {

@@ -34,9 +34,9 @@ public struct ParameterState {
 public class Optimizer {
     /// The parameters, without duplicates, in the order first given.
     public let parameters: [Tensor]
-    private var _learningRate: Float
+    @exclusivity(unchecked) private var _learningRate: Float
     /// Per-parameter state, keyed by the parameter's identity; absent until the parameter's first update.
-    package var states: [ObjectIdentifier: ParameterState] = [:]
+    @exclusivity(unchecked) package var states: [ObjectIdentifier: ParameterState] = [:]
 
     package init(parameters: [Tensor], learningRate: Float) throws {
         try Optimizer.checkLearningRate(learningRate)

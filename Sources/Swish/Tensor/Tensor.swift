@@ -37,12 +37,12 @@ public final class Tensor {
     /// The element type tag.
     public let dtype: DType
     /// The operation that produced this tensor, when it was recorded for autograd.
-    package var gradFn: Node?
-    package var _requiresGrad: Bool
+    @exclusivity(unchecked) package var gradFn: Node?
+    @exclusivity(unchecked) package var _requiresGrad: Bool
     /// Whether a non-leaf keeps its gradient in ``grad`` after backward (``retainGrad()``).
-    package var retainsGrad = false
+    @exclusivity(unchecked) package var retainsGrad = false
     /// The accumulated gradient: set by ``backward(gradient:retainGraph:)`` on leaves that require grad.
-    public package(set) var grad: Tensor?
+    @exclusivity(unchecked) public package(set) var grad: Tensor?
 
     package init(storage: Storage, offset: Int = 0, shape: Shape, dtype: DType = .float32) {
         self.storage = storage

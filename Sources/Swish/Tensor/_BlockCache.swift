@@ -22,8 +22,8 @@ package final class BlockCache {
     package static let limit: Int = Swift.min(MemoryLimit.physicalMemory / 4, 4 << 30)
 
     private static let classCount = 64 + 51 * 4
-    private var heads = [UnsafeMutableRawPointer?](repeating: nil, count: classCount)
-    private var cachedBytes = 0
+    @exclusivity(unchecked) private var heads = [UnsafeMutableRawPointer?](repeating: nil, count: classCount)
+    @exclusivity(unchecked) private var cachedBytes = 0
 
     private static let local = ThreadLocal { BlockCache() }
     @inline(__always) static var current: BlockCache { local.value }
