@@ -34,6 +34,10 @@ mkdir -p "$out"
 echo "== building libswish.so (release)" >&2
 swift build -c release --product swish --scratch-path "$scratch" >&2
 lib="$scratch/release"
+# libswish.so carries a versioned SONAME (libswish.so.MAJOR.MINOR); programs linked against it look for
+# that name, so give it one next to SwiftPM's output, as CMakeLists.txt does in the build tree.
+soname=$(readelf -d "$lib/libswish.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ -n "$soname" ] && [ "$soname" != libswish.so ] && ln -sf libswish.so "$lib/$soname"
 cc -O2 -std=c11 -Wall -Wextra -Iinclude $(pkg-config --cflags openblas) bench/bench.c -o "$out/bench" \
     -L"$lib" -lswish -Wl,-rpath,"$lib" $(pkg-config --libs openblas) -lm
 

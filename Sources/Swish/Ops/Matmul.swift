@@ -29,7 +29,8 @@ extension Tensor {
         let lda = a.shape[ra - 1], ldb = b.shape[rb - 1]
         let sa = m * ka, sb = ka * n, sc = m * n
         let batches = batch.numel
-        if batchB.numel == 1 && !transA && batchA == batch {
+        let (foldedRows, foldOverflow) = batches.multipliedReportingOverflow(by: m)
+        if batchB.numel == 1 && !transA && batchA == batch && !foldOverflow && foldedRows <= limit {
             // b is shared by every batch: fold a's batch into its rows, one GEMM.
             _BLAS.gemm(
                 transA: false, transB: transB, m: batches * m, n: n, k: ka, a.pointer, lda: lda, b.pointer,
