@@ -28,8 +28,9 @@ public enum DType: Int32, Sendable, CustomStringConvertible {
 /// Tensors have reference semantics: views made by ``reshape(_:)``, ``detach()``, ``data`` and indexing
 /// share memory with the tensor they come from, as in PyTorch.
 public final class Tensor {
-    /// The memory this tensor views, starting at ``offset``.
-    package let storage: Storage
+    /// The memory this tensor views, starting at ``offset``. Never reassigned; a `var` only so autograd
+    /// can ask whether a gradient's memory is referenced elsewhere (`isKnownUniquelyReferenced`).
+    @exclusivity(unchecked) package var storage: Storage
     /// Element offset of this tensor's first element in ``storage``.
     package let offset: Int
     /// The sizes of the dimensions.
@@ -41,6 +42,8 @@ public final class Tensor {
     @exclusivity(unchecked) package var _requiresGrad: Bool
     /// Whether a non-leaf keeps its gradient in ``grad`` after backward (``retainGrad()``).
     @exclusivity(unchecked) package var retainsGrad = false
+    /// Backward's scratch: the gradient summed for this leaf during one pass, until it is committed.
+    @exclusivity(unchecked) package var _pendingGrad: Tensor?
     /// The accumulated gradient: set by ``backward(gradient:retainGraph:)`` on leaves that require grad.
     @exclusivity(unchecked) public package(set) var grad: Tensor?
 
