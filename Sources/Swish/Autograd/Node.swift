@@ -28,6 +28,8 @@ package final class Node {
     package let savesTensors: Bool
     /// Set when a backward freed this node's saved tensors.
     @exclusivity(unchecked) package var freed = false
+    /// The longest chain of recorded ops behind this node (1 for a node whose inputs are leaves).
+    package let depth: Int
 
     // Scratch state of one backward pass.
     @exclusivity(unchecked) var mark: UInt64 = 0
@@ -45,11 +47,17 @@ package final class Node {
         self.in2 = in2
         self.savesTensors = savesTensors
         self.backward = backward
+        depth = 1 + Swift.max(in0?.gradFn?.depth ?? 0, in1?.gradFn?.depth ?? 0, in2?.gradFn?.depth ?? 0)
     }
 
+    /// Graphs at most this deep are released by Swift's ordinary recursive release; deeper ones by the
+    /// loop in `deinit`, which costs more per node but needs no stack.
+    private static let recursiveReleaseDepth = 256
+
     deinit {
-        // Tear down the graph behind this node iteratively. Released recursively (tensor -> node -> tensor
-        // ...), a chain of a few ten thousand ops would overflow the stack.
+        // Tear down a deep graph behind this node iteratively. Released recursively (tensor -> node ->
+        // tensor ...), a chain of a few ten thousand ops would overflow the stack.
+        guard depth > Node.recursiveReleaseDepth else { return }
         var doomed: [Node] = []
         Node.release(inputsOf: self, into: &doomed)
         while let node = doomed.popLast() { Node.release(inputsOf: node, into: &doomed) }

@@ -104,10 +104,12 @@ package enum _Kernels {
 /// Walks the outer positions of a broadcast, giving the element offsets into `a` and `b` at the start of
 /// each run of the (merged) innermost dimension.
 package struct BroadcastIterator {
-    private var sizes: [Int] = []
-    private var stridesA: [Int] = []
-    private var stridesB: [Int] = []
-    private var counter: [Int] = []
+    // At most Shape.maxRank dims, kept inline: a broadcast op makes no heap allocation to walk.
+    private var sizes = InlineArray<8, Int>(repeating: 0)
+    private var stridesA = InlineArray<8, Int>(repeating: 0)
+    private var stridesB = InlineArray<8, Int>(repeating: 0)
+    private var counter = InlineArray<8, Int>(repeating: 0)
+    private var dims = 0
     private var offA = 0, offB = 0
     private var remaining: Int
     package let innerCount: Int
@@ -116,51 +118,52 @@ package struct BroadcastIterator {
 
     package init(_ outShape: Shape, _ aShape: Shape, _ bShape: Shape) {
         let r = outShape.rank
-        func strides(_ s: Shape) -> [Int] {
-            var st = [Int](repeating: 0, count: r)
-            var acc = 1
-            for i in stride(from: s.rank - 1, through: 0, by: -1) {
-                let oi = i + (r - s.rank)
-                st[oi] = s[i] == 1 ? 0 : acc
-                acc *= s[i]
-            }
-            return st
+        // Element strides of a and b in the output's index space (0 along broadcast dims).
+        var sa = InlineArray<8, Int>(repeating: 0), sb = InlineArray<8, Int>(repeating: 0)
+        var acc = 1
+        for i in stride(from: aShape.rank - 1, through: 0, by: -1) {
+            sa[i + r - aShape.rank] = aShape[i] == 1 ? 0 : acc
+            acc *= aShape[i]
         }
-        let sa = strides(aShape), sb = strides(bShape)
-        // Size-1 dims contribute nothing to the walk.
-        var sz: [Int] = [], stA: [Int] = [], stB: [Int] = []
+        acc = 1
+        for i in stride(from: bShape.rank - 1, through: 0, by: -1) {
+            sb[i + r - bShape.rank] = bShape[i] == 1 ? 0 : acc
+            acc *= bShape[i]
+        }
+        // Size-1 dims contribute nothing to the walk. Coalesce from the outside in: dim i merges into the
+        // run before it when, for both inputs, the outer stride is the inner stride times the inner size.
+        var cs = InlineArray<8, Int>(repeating: 0), ca = InlineArray<8, Int>(repeating: 0)
+        var cb = InlineArray<8, Int>(repeating: 0)
+        var n = 0
         for i in 0..<r where outShape[i] != 1 {
-            sz.append(outShape[i])
-            stA.append(sa[i])
-            stB.append(sb[i])
-        }
-        // Coalesce from the inside out: (size_i, stride_i) with (size_j, stride_j) where
-        // stride_i == stride_j * size_j for both inputs.
-        var cs: [Int] = [], ca: [Int] = [], cb: [Int] = []
-        for i in 0..<sz.count {
-            if let n = cs.last, ca.last! == stA[i] * sz[i], cb.last! == stB[i] * sz[i] {
-                cs[cs.count - 1] = n * sz[i]
-                ca[ca.count - 1] = stA[i]
-                cb[cb.count - 1] = stB[i]
+            let size = outShape[i]
+            if n > 0, ca[n - 1] == sa[i] * size, cb[n - 1] == sb[i] * size {
+                cs[n - 1] *= size
+                ca[n - 1] = sa[i]
+                cb[n - 1] = sb[i]
             } else {
-                cs.append(sz[i])
-                ca.append(stA[i])
-                cb.append(stB[i])
+                cs[n] = size
+                ca[n] = sa[i]
+                cb[n] = sb[i]
+                n += 1
             }
         }
-        if cs.isEmpty {
-            cs = [1]
-            ca = [0]
-            cb = [0]
+        if n == 0 {
+            cs[0] = 1
+            n = 1
         }
-        innerCount = cs.removeLast()
-        innerStrideA = ca.removeLast()
-        innerStrideB = cb.removeLast()
-        sizes = cs
-        stridesA = ca
-        stridesB = cb
-        counter = [Int](repeating: 0, count: cs.count)
-        remaining = cs.reduce(1, *)
+        innerCount = cs[n - 1]
+        innerStrideA = ca[n - 1]
+        innerStrideB = cb[n - 1]
+        dims = n - 1
+        var total = 1
+        for d in 0..<dims {
+            sizes[d] = cs[d]
+            stridesA[d] = ca[d]
+            stridesB[d] = cb[d]
+            total *= cs[d]
+        }
+        remaining = total
     }
 
     @inline(__always)
@@ -169,7 +172,7 @@ package struct BroadcastIterator {
         remaining -= 1
         let result = (offA, offB)
         // Advance the odometer.
-        var d = sizes.count - 1
+        var d = dims - 1
         while d >= 0 {
             counter[d] += 1
             offA += stridesA[d]
