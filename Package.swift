@@ -18,8 +18,10 @@ let package = Package(
         // include/swish.h imported into Swift, so the shims use the header's own types (option structs)
         // instead of restating their layout.
         .systemLibrary(name: "CSwish"),
+        // Vector helpers the engine cannot write in Swift (a correctly rounded vector square root).
+        .systemLibrary(name: "_SwishShims"),
         // The engine: pure Swift, throws typed errors, never knows it is called from C.
-        .target(name: "Swish", dependencies: ["COpenBLAS"]),
+        .target(name: "Swish", dependencies: ["COpenBLAS", "_SwishShims"]),
         // The C ABI: @_cdecl shims that validate every argument and turn errors into statuses.
         // libswish.so is linked with lld, a SONAME that names the ABI (libswish.so.MAJOR.MINOR while the
         // major version is 0: any 0.x release may change it; CMakeLists.txt checks it against the project

@@ -1,3 +1,5 @@
+import _SwishShims
+
 /// The engine's inner loops. Each runs over raw buffers with the element function inlined, so LLVM can
 /// vectorize it; ops call these and never loop over elements themselves.
 package enum _Kernels {
@@ -188,6 +190,11 @@ package struct BroadcastIterator {
 }
 
 extension SIMD8 where Scalar == Float {
+    /// The square root of each lane as one vector instruction (see Sources/_SwishShims/shims.h for why
+    /// not `squareRoot()`); equal to `Float.squareRoot()` lane by lane.
+    @inline(__always)
+    package var sqrt: SIMD8<Float> { swish_sqrt8(self) }
+
     /// Eight floats from `p` (any alignment).
     @inline(__always)
     package static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

@@ -128,7 +128,7 @@ public class Adam: Optimizer {
                 let v = SIMD8<Float>.load(vp + i) * b2 + w2 * gi * gi
                 m.store(to: mp + i)
                 v.store(to: vp + i)
-                (SIMD8<Float>.load(pp + i) + -stepSize * m / (v.squareRoot() / sc2 + eps)).store(to: pp + i)
+                (SIMD8<Float>.load(pp + i) + -stepSize * m / (v.sqrt / sc2 + eps)).store(to: pp + i)
                 i += 8
             }
             while i < n {
@@ -259,8 +259,24 @@ public final class Yogi: Optimizer {
         let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), eps = eps, l2 = weightDecay
         let stepSize = c.stepSize, sc2 = c.sqrtCorrection2
         if l2 == 0 && w1 < 0.5 {
-            // Without weight decay, and with the branches written as selects, so it vectorizes.
-            for i in 0..<p.count {
+            // Without weight decay, eight lanes at a time, then the same arithmetic on the tail.
+            let n = p.count
+            var i = 0
+            while i + 8 <= n {
+                let gi = SIMD8<Float>.load(gp + i), m0 = SIMD8<Float>.load(mp + i)
+                let m = m0 + w1 * (gi - m0)
+                let g2 = gi * gi
+                let s0 = SIMD8<Float>.load(sp + i)
+                // sign(s0 - g2) * g2 as two selects.
+                let signed = SIMD8<Float>(repeating: 0).replacing(with: g2, where: s0 .> g2)
+                    .replacing(with: -g2, where: s0 .< g2)
+                let s = s0 - w2 * signed
+                m.store(to: mp + i)
+                s.store(to: sp + i)
+                (SIMD8<Float>.load(pp + i) + -stepSize * m / (s.sqrt / sc2 + eps)).store(to: pp + i)
+                i += 8
+            }
+            for i in i..<n {
                 let gi = gp[i], m0 = mp[i]
                 let m = m0 + w1 * (gi - m0)
                 let g2 = gi * gi
