@@ -167,6 +167,24 @@ swish_tensor *swish_keep(swish_tensor *t);
 int64_t swish_live_handles(void);
 
 /* ---------------------------------------------------------------------------------------------------
+ * Threads used inside one call
+ * ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Sets how many threads one large matrix product may use (default: the number of online processors);
+ * values below 1 count as 1. Returns the previous setting. Process-wide and safe to call from any thread.
+ *
+ * Swish runs OpenBLAS single-threaded (it calls openblas_set_num_threads(1) once, at its first matrix
+ * product, which also affects the host's own OpenBLAS calls) and splits products of at least about four
+ * million multiply-adds into row blocks computed on this many threads; smaller products run on the
+ * calling thread, where OpenBLAS's own threading made them slower. Results do not depend on the setting.
+ */
+int swish_set_num_threads(int threads);
+
+/** The current setting of swish_set_num_threads(). Never fails. */
+int swish_get_num_threads(void);
+
+/* ---------------------------------------------------------------------------------------------------
  * Random generators
  * ------------------------------------------------------------------------------------------------ */
 

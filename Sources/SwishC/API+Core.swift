@@ -130,3 +130,13 @@ public func swish_no_grad_end() -> Int32 {
         GradMode.set(old)
     }
 }
+
+// MARK: Threads
+
+@_cdecl("swish_set_num_threads")
+public func swish_set_num_threads(_ threads: Int32) -> Int32 {
+    Int32(clamping: Parallelism.exchangeThreads(Int(threads)))
+}
+
+@_cdecl("swish_get_num_threads")
+public func swish_get_num_threads() -> Int32 { Int32(clamping: Parallelism.threads) }

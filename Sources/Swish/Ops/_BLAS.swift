@@ -97,4 +97,9 @@ public enum Parallelism {
         get { _threads.load(ordering: .relaxed) }
         set { _threads.store(Swift.max(1, newValue), ordering: .relaxed) }
     }
+
+    /// Sets ``threads`` and returns the previous value, atomically.
+    package static func exchangeThreads(_ newValue: Int) -> Int {
+        _threads.exchange(Swift.max(1, newValue), ordering: .relaxed)
+    }
 }
