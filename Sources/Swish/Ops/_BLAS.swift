@@ -16,11 +16,17 @@ import Synchronization
 ///   products as small as 128x10x256, where it was twice as slow as one thread, and its thread count is
 ///   one process-wide setting that cannot be chosen per call without races. So Swish sets OpenBLAS to one
 ///   thread once, and splits large products (at least ``parallelProductLimit`` multiply-adds) into row
-///   blocks computed on ``Parallelism/threads`` threads. Each element of C is still computed by the same
-///   kernel over the same K, so results do not depend on the thread count.
+///   blocks computed on ``Parallelism/threads`` threads. For a given thread count results are
+///   deterministic; across thread counts they are equal bit for bit on cores whose OpenBLAS kernel tiles
+///   rows by a divisor of ``rowAlignment`` (Haswell, Zen), within rounding elsewhere.
 package enum _BLAS {
     /// Products from this many multiply-adds are split over threads.
     package static let parallelProductLimit = 4_000_000
+    /// Row blocks of a split product are multiples of this many rows. OpenBLAS's Haswell and Zen sgemm
+    /// kernels tile rows by 24 (measured: a product split at a multiple of 24 rows gives exactly the bits
+    /// of the unsplit product, any other split changes some rows in the last bits), so on those cores a
+    /// split product equals the unsplit one bit for bit; with other kernels it equals it within rounding.
+    package static let rowAlignment = 24
 
     /// The largest size any GEMM dimension may have (OpenBLAS's `blasint` is 32-bit here).
     package static let maxDimension = Int(blasint.max)
@@ -48,13 +54,15 @@ package enum _BLAS {
         let (macs, o2) = mn.multipliedReportingOverflow(by: k)
         let huge = o1 || o2
         _ = singleThreadedOpenBLAS
-        let threads = Swift.min(Parallelism.threads, m)
+        let threads = Swift.min(Parallelism.threads, (m + rowAlignment - 1) / rowAlignment)
         guard threads > 1, huge || macs >= parallelProductLimit else {
             openblas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
         // Row blocks of C: rows i0..<i1 of op(A) start at a + i0 * lda (or a + i0 when A is transposed).
-        let rowsPerBlock = (m + threads - 1) / threads
+        // Blocks are whole multiples of rowAlignment rows, so each row goes through the same OpenBLAS
+        // micro-kernel as in an unsplit call (see rowAlignment).
+        let rowsPerBlock = ((m + threads - 1) / threads + rowAlignment - 1) / rowAlignment * rowAlignment
         let a = UnsafeSendablePointer(a), b = UnsafeSendablePointer(b), c = UnsafeSendablePointer(c)
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             let i0 = t * rowsPerBlock, i1 = Swift.min(m, i0 + rowsPerBlock)
