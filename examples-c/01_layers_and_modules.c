@@ -9,7 +9,10 @@
  *   class NestMLP(nn.Module)         a Sequential inside a module
  *   chimera = nn.Sequential(NestMLP(), nn.LazyLinear(20), FixedHiddenMLP()); chimera(X)
  *
- * Exits non-zero on any mismatch. */
+ * Exits non-zero on any mismatch.
+ *
+ * The tutorial begin/end comments mark the code docs/tutorial.md shows (scripts/tutorial.py copies it).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +31,18 @@ static int failures = 0;
         }                                                                                  \
     } while (0)
 
+/* tutorial:begin sequential-of */
 /* A Sequential of the given modules; takes over the caller's handles. */
 static swish_module *sequential_of(swish_module **mods, size_t n) {
     swish_module *seq = swish_sequential_new(mods, n);
     for (size_t i = 0; i < n; i++) swish_module_free(mods[i]);
     return seq;
 }
+/* tutorial:end sequential-of */
 
 /* ---- In [11]: class MLP(nn.Module) --------------------------------------------------------------- */
 
+/* tutorial:begin mlp */
 typedef struct {
     swish_module *hidden, *out;
 } MLP;
@@ -69,9 +75,11 @@ static swish_module *mlp_new(void) {
     swish_module_register_child(self, "out", m->out);
     return self;
 }
+/* tutorial:end mlp */
 
 /* ---- In [12]: class FixedHiddenMLP(nn.Module) ---------------------------------------------------- */
 
+/* tutorial:begin fixed-hidden */
 typedef struct {
     swish_tensor *rand_weight;
     swish_module *linear;
@@ -88,6 +96,7 @@ static swish_tensor *fixed_hidden_forward(swish_module *self, swish_tensor *X, v
     while (swish_item(swish_sum(swish_abs(X))) > 1) X = swish_div_scalar(X, 2);
     return swish_sum(X);
 }
+/* tutorial:end fixed-hidden */
 
 static void fixed_hidden_destroy(void *userdata) {
     FixedHiddenMLP *m = userdata;
@@ -96,6 +105,7 @@ static void fixed_hidden_destroy(void *userdata) {
     free(m);
 }
 
+/* tutorial:begin fixed-hidden */
 static swish_module *fixed_hidden_new(void) {
     FixedHiddenMLP *m = malloc(sizeof *m);
     if (!m) return NULL;
@@ -113,9 +123,11 @@ static swish_module *fixed_hidden_new(void) {
     swish_module_register_child(self, "linear", m->linear);
     return self;
 }
+/* tutorial:end fixed-hidden */
 
 /* ---- In [13]: class NestMLP(nn.Module) ----------------------------------------------------------- */
 
+/* tutorial:begin nest */
 typedef struct {
     swish_module *net, *linear;
 } NestMLP;
@@ -125,6 +137,7 @@ static swish_tensor *nest_forward(swish_module *self, swish_tensor *X, void *use
     NestMLP *m = userdata;
     return swish_forward(m->linear, swish_forward(m->net, X));
 }
+/* tutorial:end nest */
 
 static void nest_destroy(void *userdata) {
     NestMLP *m = userdata;
@@ -133,6 +146,7 @@ static void nest_destroy(void *userdata) {
     free(m);
 }
 
+/* tutorial:begin nest */
 static swish_module *nest_new(void) {
     NestMLP *m = malloc(sizeof *m);
     if (!m) return NULL;
@@ -149,8 +163,10 @@ static swish_module *nest_new(void) {
     swish_module_register_child(self, "linear", m->linear);
     return self;
 }
+/* tutorial:end nest */
 
 int main(void) {
+    /* tutorial:begin main */
     swish_manual_seed(1);
     swish_scope_begin();
 
@@ -160,9 +176,12 @@ int main(void) {
     /* The MLP: hidden sees 20 features, out 256. */
     swish_module *net = mlp_new();
     swish_tensor *y = swish_forward(net, X);
+    /* tutorial:end main */
     CHECK(y != NULL, "MLP forward failed");
     CHECK(swish_tensor_ndim(y) == 2 && swish_tensor_dim(y, 0) == 2 && swish_tensor_dim(y, 1) == 10, "MLP output is not 2x10");
+    /* tutorial:begin main */
     swish_module_print(net);
+    /* tutorial:end main */
     CHECK(strcmp(swish_module_str(net),
                  "MLP(\n"
                  "  (hidden): Linear(in_features=20, out_features=256, bias=True)\n"
@@ -173,18 +192,22 @@ int main(void) {
     CHECK(swish_backward(swish_sum(y)) == SWISH_OK, "MLP backward failed");
     swish_tensor *gb = swish_tensor_grad(swish_module_param(net, "out.bias"));
     CHECK(swish_all(swish_compare_scalar(gb, 2, SWISH_EQ)) == 1, "out.bias.grad is %s, expected all 2", swish_tensor_str(gb));
+    /* tutorial:begin main */
     swish_module_free(net);
 
     /* In [13]: chimera = nn.Sequential(NestMLP(), nn.LazyLinear(20), FixedHiddenMLP()); chimera(X) */
     swish_module *chimera = sequential_of((swish_module *[]){nest_new(), swish_lazy_linear_new(20, true, NULL), fixed_hidden_new()}, 3);
     y = swish_forward(chimera, X);
     swish_tensor_print(y);
+    /* tutorial:end main */
     CHECK(y && swish_tensor_ndim(y) == 0, "chimera(X) is not a scalar");
     CHECK(y && strcmp(swish_tensor_grad_fn(y), "SumBackward0") == 0, "chimera(X) grad_fn is not SumBackward0");
     CHECK(fabsf(swish_item(y)) <= 1, "the while loop left |sum| = %g > 1", fabsf(swish_item(y)));
 
+    /* tutorial:begin main */
     /* print(chimera): custom modules by their type name, with their children (PyTorch's text) */
     swish_module_print(chimera);
+    /* tutorial:end main */
     CHECK(strcmp(swish_module_str(chimera),
                  "Sequential(\n"
                  "  (0): NestMLP(\n"

@@ -6,7 +6,10 @@
  *   through net[4], and the shared weight's gradient: the sum of both uses, checked against an untied copy
  *   and against PyTorch's values (Tests/SwishTests/Fixtures/modules_tied.txt, Tests/generate/gen_modules.py).
  *
- * Prints what the notebook prints where it is deterministic and exits non-zero on any mismatch. */
+ * Prints what the notebook prints where it is deterministic and exits non-zero on any mismatch.
+ *
+ * The tutorial begin/end comments mark the code docs/tutorial.md shows (scripts/tutorial.py copies it).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +60,7 @@ static void set_formula_weights(swish_module *net) {
 }
 
 int main(void) {
+    /* tutorial:begin access */
     swish_manual_seed(2);
     swish_scope_begin();
 
@@ -66,6 +70,7 @@ int main(void) {
     swish_tensor *X = swish_rand((int64_t[]){2, 4}, 2, NULL);
     swish_tensor *y = swish_forward(net, X);
     printf("%s\n", torch_size(y));
+    /* tutorial:end access */
     CHECK(y && strcmp(torch_size(y), "torch.Size([2, 1])") == 0, "net(X).shape is %s", torch_size(y));
 
     /* print(net), as PyTorch prints it after the lazy layers saw their input */
@@ -75,9 +80,12 @@ int main(void) {
         "  (1): ReLU()\n"
         "  (2): Linear(in_features=8, out_features=1, bias=True)\n"
         ")";
+    /* tutorial:begin access */
     swish_module_print(net);
+    /* tutorial:end access */
     CHECK(swish_module_str(net) && strcmp(swish_module_str(net), expected_net) == 0, "print(net) differs");
 
+    /* tutorial:begin access */
     /* In [17]: net[2].state_dict() */
     swish_module *net2 = swish_module_child(net, 2);
     swish_state_dict *sd = swish_module_state_dict(net2);
@@ -85,20 +93,24 @@ int main(void) {
     for (int64_t i = 0; i < swish_state_dict_size(sd); i++)
         printf("%s('%s', %s)", i ? ", " : "", swish_state_dict_name(sd, i), swish_tensor_str(swish_state_dict_tensor(sd, i)));
     printf("])\n");
+    /* tutorial:end access */
     CHECK(swish_state_dict_size(sd) == 2, "net[2].state_dict() has %lld entries", (long long)swish_state_dict_size(sd));
     CHECK(strcmp(swish_state_dict_name(sd, 0), "weight") == 0 && strcmp(swish_state_dict_name(sd, 1), "bias") == 0,
           "net[2].state_dict() keys");
     CHECK(strcmp(torch_size(swish_state_dict_get(sd, "weight")), "torch.Size([1, 8])") == 0, "weight shape");
 
+    /* tutorial:begin access */
     /* In [18]: net[2].bias.data -- the same values as the state dict's, and the same memory */
     swish_tensor *bias = swish_detach(swish_module_param(net, "2.bias"));
     swish_tensor_print(bias);
+    /* tutorial:end access */
     CHECK(swish_item(bias) == swish_item(swish_state_dict_get(sd, "bias")), "net[2].bias differs from its state dict");
     CHECK(swish_tensor_data(bias) == swish_tensor_data(swish_state_dict_get(sd, "bias")),
           "the state dict does not share memory with the parameter");
     swish_state_dict_free(sd);
     swish_module_free(net2);
 
+    /* tutorial:begin access */
     /* In [19]: [(name, param.shape) for name, param in net.named_parameters()] */
     swish_state_dict *params = swish_module_named_parameters(net);
     const char *names[] = {"0.weight", "0.bias", "2.weight", "2.bias"};
@@ -115,7 +127,9 @@ int main(void) {
     printf("]\n");
     swish_state_dict_free(params);
     swish_module_free(net);
+    /* tutorial:end access */
 
+    /* tutorial:begin tied */
     /* In [20]: the tied net */
     swish_module *shared = swish_lazy_linear_new(8, true, NULL);
     net = sequential_of((swish_module *[]){swish_lazy_linear_new(8, true, NULL), swish_relu_new(), shared, swish_relu_new(),
@@ -126,11 +140,14 @@ int main(void) {
     swish_tensor *w2 = swish_module_param(net, "2.weight"), *w4 = swish_module_param(net, "4.weight");
     swish_tensor *same = swish_eq(swish_select(w2, 0, 0), swish_select(w4, 0, 0));
     swish_tensor_print(same);
+    /* tutorial:end tied */
     CHECK(swish_all(same) == 1, "net[2] and net[4] differ");
+    /* tutorial:begin tied */
     /* net[2].weight.data[0, 0] = 100 */
     swish_tensor_set(swish_detach(w2), (int64_t[]){0, 0}, 2, 100);
     same = swish_eq(swish_select(w2, 0, 0), swish_select(w4, 0, 0));
     swish_tensor_print(same);
+    /* tutorial:end tied */
     CHECK(swish_all(same) == 1, "after the write net[2] and net[4] differ");
     CHECK(swish_tensor_get(w4, (int64_t[]){0, 0}, 2) == 100, "net[4].weight[0, 0] is not 100");
 
@@ -144,6 +161,7 @@ int main(void) {
     swish_state_dict_free(params);
     swish_state_dict_free(sd);
 
+    /* tutorial:begin tied */
     /* The gradients of a tied layer add up: with fixed weights, backward through the tied net and through a copy
      * whose positions 2 and 4 are two separate layers holding the same values. */
     float xv[8];
@@ -173,6 +191,7 @@ int main(void) {
     int differ = 0;
     for (int i = 0; i < 64; i++) differ += fabsf(got[i] - sum[i]) > 1e-6f;
     CHECK(differ == 0, "%d elements of the shared gradient are not the sum of both uses", differ);
+    /* tutorial:end tied */
 
     /* ... and PyTorch's values for the same net */
     char path[1024];

@@ -7,7 +7,10 @@
  *
  * Each init function is an apply callback that tests the module's type as the notebook's
  * `if type(module) == nn.Linear` does. Random values differ from the notebook's (another generator);
- * what they must satisfy is checked. Exits non-zero on any mismatch. */
+ * what they must satisfy is checked. Exits non-zero on any mismatch.
+ *
+ * The tutorial begin/end comments mark the code docs/tutorial.md shows (scripts/tutorial.py copies it).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +28,7 @@ static int failures = 0;
         }                                                                                  \
     } while (0)
 
+/* tutorial:begin init-functions */
 static bool is_linear(swish_module *m) { return strcmp(swish_module_type_name(m), "Linear") == 0; }
 
 /* In [23]: def init_normal(module) */
@@ -59,6 +63,7 @@ static swish_status init_42(swish_module *module, void *userdata) {
     if (is_linear(module)) return swish_init_constant(swish_module_param(module, "weight"), 42);
     return SWISH_OK;
 }
+/* tutorial:end init-functions */
 
 /* Prints `(net[0].weight.data[0], net[0].bias.data[0])` as Python prints the tuple. */
 static const char *first_row_and_bias(swish_module *net) {
@@ -88,6 +93,7 @@ static void stats(swish_tensor *t, float *lo, float *hi, double *mean, double *s
 }
 
 int main(void) {
+    /* tutorial:begin main */
     swish_manual_seed(3);
     swish_scope_begin();
 
@@ -97,8 +103,11 @@ int main(void) {
     for (int i = 0; i < 3; i++) swish_module_free(layers[i]);
     swish_tensor *X = swish_rand((int64_t[]){2, 4}, 2, NULL);
     swish_tensor *y = swish_forward(net, X);
+    /* tutorial:end main */
     CHECK(y && swish_tensor_dim(y, 0) == 2 && swish_tensor_dim(y, 1) == 1, "net(X).shape is not [2, 1]");
+    /* tutorial:begin main */
     printf("torch.Size([%lld, %lld])\n", (long long)swish_tensor_dim(y, 0), (long long)swish_tensor_dim(y, 1));
+    /* tutorial:end main */
 
     /* PyTorch's default init of a Linear: weight and bias uniform in +-1/sqrt(in_features) = +-0.5 here */
     float lo, hi;
@@ -106,22 +115,27 @@ int main(void) {
     stats(swish_module_param(net, "0.weight"), &lo, &hi, &mean, &sd);
     CHECK(lo >= -0.5f && hi <= 0.5f, "default weight init outside +-1/sqrt(4): [%g, %g]", lo, hi);
 
+    /* tutorial:begin main */
     /* In [23]: net.apply(init_normal); net[0].weight.data[0], net[0].bias.data[0] */
     CHECK(swish_module_apply(net, init_normal, NULL) == SWISH_OK, "apply(init_normal) failed");
     printf("%s\n", first_row_and_bias(net));
+    /* tutorial:end main */
     swish_tensor *w = swish_module_param(net, "0.weight");
     stats(w, &lo, &hi, &mean, &sd);
     CHECK(fabsf(lo) < 0.06f && fabsf(hi) < 0.06f, "N(0, 0.01) weights beyond 6 sigma: [%g, %g]", lo, hi);
     CHECK(sd > 0.005 && sd < 0.015, "N(0, 0.01) weights have std %g", sd);
     CHECK(swish_all(swish_compare_scalar(swish_module_param(net, "2.bias"), 0, SWISH_EQ)) == 1, "bias not zeroed");
 
+    /* tutorial:begin main */
     /* In [24]: net.apply(init_constant) */
     CHECK(swish_module_apply(net, init_constant, NULL) == SWISH_OK, "apply(init_constant) failed");
     const char *shown = first_row_and_bias(net);
     printf("%s\n", shown);
+    /* tutorial:end main */
     CHECK(strcmp(shown, "(tensor([1., 1., 1., 1.]), tensor(0.))") == 0, "init_constant shows %s", shown);
     CHECK(swish_all(swish_compare_scalar(swish_module_param(net, "2.weight"), 1, SWISH_EQ)) == 1, "net[2] weights not 1");
 
+    /* tutorial:begin main */
     /* In [26]: net[0].apply(init_xavier); net[2].apply(init_42); print(net[0].weight.data[0]); print(net[2].weight.data) */
     swish_module *net0 = swish_module_child(net, 0), *net2 = swish_module_child(net, 2);
     CHECK(swish_module_apply(net0, init_xavier, NULL) == SWISH_OK, "apply(init_xavier) failed");
@@ -129,6 +143,7 @@ int main(void) {
     swish_tensor_print(swish_select(swish_detach(swish_module_param(net, "0.weight")), 0, 0));
     swish_tensor *w2 = swish_detach(swish_module_param(net, "2.weight"));
     swish_tensor_print(w2);
+    /* tutorial:end main */
     CHECK(strcmp(swish_tensor_str(w2), "tensor([[42., 42., 42., 42., 42., 42., 42., 42.]])") == 0, "init_42 gives %s",
           swish_tensor_str(w2));
     /* Xavier: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)) = sqrt(6 / 12) */

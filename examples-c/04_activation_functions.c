@@ -5,7 +5,10 @@
  * go to a CSV file and an SVG plot. Exits non-zero on any mismatch.
  *
  * usage: 04_activation_functions [--csv PATH] [--svg PATH]   (default: activations.csv, activations.svg
- *        in the current directory) */
+ *        in the current directory)
+ *
+ * The tutorial begin/end comments mark the code docs/tutorial.md shows (scripts/tutorial.py copies it).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +57,7 @@ static double df_exact(int k, double x) {
     }
 }
 
+/* tutorial:begin activations */
 static const char *names[NACT] = {"sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh", "silu"};
 
 /* Swish's activation k applied to x. */
@@ -68,9 +72,11 @@ static swish_tensor *f_swish(int k, swish_tensor *x) {
     default: return swish_silu(x);
     }
 }
+/* tutorial:end activations */
 
 static float xs[N], ys[NACT][N], dys[NACT][N];
 
+/* tutorial:begin plot-panel */
 /* One chart: the curves of `v` over the grid, in the box at (x0, y0) of size w x h, y from lo to hi. */
 static void plot_panel(FILE *f, float v[NACT][N], double x0, double y0, double w, double h, double lo, double hi,
                        const char *title, const char *ylabel) {
@@ -78,6 +84,7 @@ static void plot_panel(FILE *f, float v[NACT][N], double x0, double y0, double w
     svg_axes(f, &p, 2, 1, title, "x", ylabel);
     for (int k = 0; k < NACT; k++) svg_curve(f, &p, xs, v[k], N, svg_color(k), 0);
 }
+/* tutorial:end plot-panel */
 
 int main(int argc, char **argv) {
     const char *csv_path = "activations.csv", *svg_path = "activations.svg";
@@ -99,6 +106,7 @@ int main(int argc, char **argv) {
     }
     int mismatches = 0;
     double worst_value = 0, worst_exact = 0, worst_fd = 0;
+    /* tutorial:begin autograd */
     for (int k = 0; k < NACT; k++) {
         swish_scope_begin();
         swish_tensor *x = swish_tensor_new(xs, (int64_t[]){N}, 1);
@@ -115,6 +123,7 @@ int main(int argc, char **argv) {
             return 1;
         }
         swish_scope_end();
+    /* tutorial:end autograd */
         for (int i = 0; i < N; i++) {
             double x0 = xs[i];
             double ev = fabs(ys[k][i] - f_exact(k, x0)), tol_v = 2e-6 + 1e-5 * fabs(f_exact(k, x0));
@@ -139,7 +148,9 @@ int main(int argc, char **argv) {
             if (!near_kink && ed > worst_exact) worst_exact = ed;
             if (!near_kink && ef > worst_fd) worst_fd = ef;
         }
+    /* tutorial:begin autograd */
     }
+    /* tutorial:end autograd */
 
     FILE *csv = fopen(csv_path, "w");
     if (!csv) {
@@ -156,6 +167,7 @@ int main(int argc, char **argv) {
     }
     fclose(csv);
 
+    /* tutorial:begin plot */
     FILE *svg = svg_open(svg_path, 900, 460);
     if (!svg) {
         perror(svg_path);
@@ -168,6 +180,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: write failed\n", svg_path);
         return 1;
     }
+    /* tutorial:end plot */
 
     printf("%d activations on %d points in [-4, 4]: largest difference from the closed form %.2g (values), "
            "%.2g (derivatives); from finite differences %.2g\n",

@@ -3,7 +3,10 @@
  * and then train a small regression network written with raw tensors,
  * y = tanh(x W1^T + b1) W2^T + b2 with 1 input, 16 hidden units and 1 output, on 64 points of
  * sin(2x) + 0.3x. Both loss curves are printed, and the program exits non-zero unless every optimizer
- * lowers the quadratic by 1e8 and the network's mean squared error by 100. */
+ * lowers the quadratic by 1e8 and the network's mean squared error by 100.
+ *
+ * The tutorial begin/end comments mark the code docs/tutorial.md shows (scripts/tutorial.py copies it).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <swish.h>
@@ -16,6 +19,7 @@ static int check(int ok, const char *what) {
     return ok;
 }
 
+/* tutorial:begin make-optimizer */
 /* An optimizer of kind `kind` over `n` parameters with learning rate `lr`. */
 static swish_optimizer *make_optimizer(int kind, swish_tensor **params, size_t n, float lr) {
     if (kind == ADAM) {
@@ -36,12 +40,14 @@ static swish_optimizer *make_optimizer(int kind, swish_tensor **params, size_t n
     o.momentum = 0.9f;
     return swish_sgd_new(params, n, &o);
 }
+/* tutorial:end make-optimizer */
 
 /* --- Part 1: the quadratic. ------------------------------------------------------------------------ */
 #define Q_STEPS 300
 #define Q_EVERY 30
 static float q_curve[NOPT][Q_STEPS];
 
+/* tutorial:begin quadratic */
 static int quadratic(int kind, float lr) {
     const float start[] = {-5, 2, 1};
     swish_tensor *x = swish_tensor_new(start, (int64_t[]){3}, 1);
@@ -63,6 +69,7 @@ static int quadratic(int kind, float lr) {
     swish_tensor_free(a);
     return 1;
 }
+/* tutorial:end quadratic */
 
 /* --- Part 2: the regression network. ---------------------------------------------------------------- */
 #define NPTS 64
@@ -72,6 +79,7 @@ static int quadratic(int kind, float lr) {
 static float r_curve[NOPT][R_STEPS];
 static float init_w1[HIDDEN], init_b1[HIDDEN], init_w2[HIDDEN], init_b2[1];
 
+/* tutorial:begin regression */
 static int regression(int kind, float lr, swish_tensor *x, swish_tensor *y) {
     swish_tensor *w1 = swish_tensor_new(init_w1, (int64_t[]){HIDDEN, 1}, 2);
     swish_tensor *b1 = swish_tensor_new(init_b1, (int64_t[]){HIDDEN}, 1);
@@ -96,6 +104,7 @@ static int regression(int kind, float lr, swish_tensor *x, swish_tensor *y) {
     for (int i = 0; i < 4; i++) swish_tensor_free(params[i]);
     return 1;
 }
+/* tutorial:end regression */
 
 int main(void) {
     /* Learning rates: Adam's and Yogi's steps are about lr per coordinate, SGD's lr * a_i * x_i, so SGD

@@ -15,12 +15,25 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Colour k of matplotlib's default cycle (repeating after 10), so curves look familiar. */
 static inline const char *svg_color(int k) {
     static const char *const cycle[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     return cycle[(k % 10 + 10) % 10];
+}
+
+/* The dash pattern of series k, as an SVG attribute: odd k are dashed, even k solid, so that two curves
+ * drawn over each other (ReLU and leaky ReLU, GELU and its tanh form) both stay visible. */
+static inline const char *svg_dash(int k) { return k % 2 != 0 ? " stroke-dasharray='7 4'" : ""; }
+
+/* The series number of a colour of svg_color()'s cycle (the first of the cycle it matches), or -1. */
+static inline int svg_series_of_color(const char *color) {
+    for (int k = 0; k < 10; k++) {
+        if (strcmp(svg_color(k), color) == 0) return k;
+    }
+    return -1;
 }
 
 /* A chart's box on the page (x, y, w, h in pixels, y growing downwards) and the data ranges it shows. */
@@ -84,10 +97,12 @@ static inline void svg_axes(FILE *f, const svg_panel *p, double xstep, double ys
 }
 
 /* The curve through (xs[i], ys[i]), i < n, with values outside the y range drawn at its edge; with
- * `dots`, each point also gets a dot (for curves of a few points, such as one per epoch). */
+ * `dots`, each point also gets a dot (for curves of a few points, such as one per epoch). A curve in
+ * svg_color(k) is drawn with svg_dash(k), as its legend entry. */
 static inline void svg_curve(FILE *f, const svg_panel *p, const float *xs, const float *ys, int n, const char *color,
                              int dots) {
-    fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1.5' points='", color);
+    int k = svg_series_of_color(color);
+    fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1.5'%s points='", color, k >= 0 ? svg_dash(k) : "");
     for (int i = 0; i < n; i++) {
         double y = ys[i] < p->ylo ? p->ylo : (ys[i] > p->yhi ? p->yhi : ys[i]);
         fprintf(f, "%.1f,%.1f ", svg_px(p, xs[i]), svg_py(p, y));
@@ -99,14 +114,14 @@ static inline void svg_curve(FILE *f, const svg_panel *p, const float *xs, const
     }
 }
 
-/* A row of `n` legend entries (a short line in svg_color(k), then names[k]) starting at (x, y),
- * `spacing` pixels apart. */
+/* A row of `n` legend entries (a short line in svg_color(k) and svg_dash(k), then names[k]) starting at
+ * (x, y), `spacing` pixels apart. */
 static inline void svg_legend(FILE *f, double x, double y, const char *const *names, int n, double spacing) {
     for (int k = 0; k < n; k++) {
         double x0 = x + spacing * k;
-        fprintf(f, "<line x1='%g' y1='%g' x2='%g' y2='%g' stroke='%s' stroke-width='3'/>", x0, y, x0 + 20, y,
-                svg_color(k));
-        fprintf(f, "<text x='%g' y='%g' font-size='12'>%s</text>\n", x0 + 24, y + 4, names[k]);
+        fprintf(f, "<line x1='%g' y1='%g' x2='%g' y2='%g' stroke='%s' stroke-width='3'%s/>", x0, y, x0 + 25, y,
+                svg_color(k), svg_dash(k));
+        fprintf(f, "<text x='%g' y='%g' font-size='12'>%s</text>\n", x0 + 30, y + 4, names[k]);
     }
 }
 

@@ -91,3 +91,4 @@ add_test(NAME readme_swift
                  -P "${_tests_c}/readme_examples.cmake")
 
 include("${CMAKE_CURRENT_SOURCE_DIR}/tests-c/packaging.cmake")
+include("${CMAKE_CURRENT_SOURCE_DIR}/tests-c/tutorial_and_pictures.cmake")

@@ -5,9 +5,11 @@ import Swish
 // The seed notebook's sections 1-3 ("Layers and Modules", "Parameter Management", "Parameter
 // Initialization") in Swift, cell by cell, the notebook's Python quoted above each cell. Random values
 // differ from the notebook's (another generator), so what the printed values must satisfy is checked.
+// The tutorial begin/end comments mark the code docs/tutorial.md shows (scripts/tutorial.py copies it).
 
 /// The notebook's nn.Module subclasses.
 enum SeedNets {
+    // tutorial:begin nets
     /// ```python
     /// class MLP(nn.Module):
     ///     def __init__(self):
@@ -81,10 +83,12 @@ enum SeedNets {
             linear(net(X))
         }
     }
+    // tutorial:end nets
 }
 
 @Suite struct SeedNotebookModules {
     @Test func section1LayersAndModules() {
+        // tutorial:begin section1
         // X = torch.rand(2, 20)
         let X = Tensor.rand([2, 20])
 
@@ -108,9 +112,11 @@ enum SeedNets {
             #expect(p.grad?.shape == p.shape, "\(name) has a gradient of its shape")
         }
         #expect(chimera.buffer("2.rand_weight").grad == nil)
+        // tutorial:end section1
     }
 
     @Test func section2ParameterAccess() {
+        // tutorial:begin access
         // net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1))
         // X = torch.rand(size=(2, 4))
         // net(X).shape                             -> torch.Size([2, 1])
@@ -132,9 +138,11 @@ enum SeedNets {
         let shapes = net.namedParameters().map { ($0.name, $0.parameter.shape) }
         #expect(shapes.map(\.0) == ["0.weight", "0.bias", "2.weight", "2.bias"])
         #expect(shapes.map(\.1) == [[8, 4], [8], [1, 8], [1]])
+        // tutorial:end access
     }
 
     @Test func section2TiedParameters() {
+        // tutorial:begin tied
         // shared = nn.LazyLinear(8)
         // net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(), nn.LazyLinear(1))
         // net(X)
@@ -161,9 +169,11 @@ enum SeedNets {
         untied(X).sum().backward()
         expectClose(shared.weight.grad!, (untied[2].weight.grad! + untied[4].weight.grad!).scalars, atol: 1e-6)
         expectClose(shared.bias!.grad!, (untied[2].bias.grad! + untied[4].bias.grad!).scalars, atol: 1e-6)
+        // tutorial:end tied
     }
 
     @Test func section3ParameterInitialization() {
+        // tutorial:begin init
         // net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1)); net(X).shape
         let net = Sequential(LazyLinear(8), ReLU(), LazyLinear(1))
         #expect(net(Tensor.rand([2, 4])).shape == [2, 1])
@@ -204,5 +214,6 @@ enum SeedNets {
         #expect(net[0].weight.scalars.allSatisfy { Swift.abs($0) <= bound })
         // print(net[2].weight.data)                       -> tensor([[42., 42., 42., 42., 42., 42., 42., 42.]])
         #expect(net[2].weight.data.description == "tensor([[42., 42., 42., 42., 42., 42., 42., 42.]])")
+        // tutorial:end init
     }
 }
