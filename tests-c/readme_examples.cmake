@@ -6,7 +6,7 @@
 # text. The first block may have at most MAX_LINES lines (the README promises short examples). A block
 # whose fence says more than the language (```c fragment) is a fragment and is not compiled.
 #   C:     -DC_COMPILER= -DINCLUDE_DIR= -DLIBRARY=
-#   Swift: -DSWIFTC= -DSWIFT_BIN_DIR= (SwiftPM's .build/<configuration>) -DMODULE_MAP= (COpenBLAS)
+#   Swift: -DSWIFTC= -DSWIFT_BIN_DIR= (SwiftPM's .build/<configuration>) -DMODULE_MAP= (the engine's C module maps, |-separated)
 #          -DOPENBLAS_INCLUDE_DIRS= -DOPENBLAS_LIBRARY_DIRS= (lists joined with "|")
 cmake_minimum_required(VERSION 3.20)
 foreach(var README LANG WORK_DIR MAX_LINES)
@@ -78,8 +78,11 @@ while(TRUE)
     if(NOT objects)
       message(FATAL_ERROR "no object files in ${SWIFT_BIN_DIR}/Swish.build; build the package first")
     endif()
-    set(compile "${SWIFTC}" "${src}" -o "${exe}" -I "${SWIFT_BIN_DIR}/Modules"
-        -Xcc "-fmodule-map-file=${MODULE_MAP}")
+    set(compile "${SWIFTC}" "${src}" -o "${exe}" -I "${SWIFT_BIN_DIR}/Modules")
+    string(REPLACE "|" ";" MODULE_MAPS "${MODULE_MAP}")
+    foreach(map IN LISTS MODULE_MAPS)
+      list(APPEND compile -Xcc "-fmodule-map-file=${map}")
+    endforeach()
     string(REPLACE "|" ";" OPENBLAS_INCLUDE_DIRS "${OPENBLAS_INCLUDE_DIRS}")
     string(REPLACE "|" ";" OPENBLAS_LIBRARY_DIRS "${OPENBLAS_LIBRARY_DIRS}")
     foreach(dir IN LISTS OPENBLAS_INCLUDE_DIRS)
