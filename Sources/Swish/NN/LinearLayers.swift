@@ -127,8 +127,15 @@ public class Linear: Module {
     }
 
     override public func forward(_ input: Tensor) throws -> Tensor {
-        let w = try _ownTensor(named: "weight")
-        return try Tensor._linear(input, w, hasBias ? try _ownTensor(named: "bias") : nil)
+        // The weight is slot 0 and the bias slot 1 (registered first, in that order, by the initializer);
+        // reading the slots directly saves two name lookups on every call.
+        guard let w = _parameterSlots[0].tensor else { throw uninitializedError("weight") }
+        var b: Tensor? = nil
+        if hasBias {
+            guard let t = _parameterSlots[1].tensor else { throw uninitializedError("bias") }
+            b = t
+        }
+        return try Tensor._linear(input, w, b)
     }
 
     override public var extraDescription: String {
