@@ -500,8 +500,8 @@ static void shape_product_overflow(void) {
     swish_clear_error();
     swish_tensor *ab = swish_add(a, b); /* [2^32, 2^32, 0]: holds nothing, the product is 0 */
     EXPECT(ab && swish_tensor_numel(ab) == 0);
-    swish_tensor *c = swish_zeros((int64_t[]){0, 1, b32}, 3), *d = swish_zeros((int64_t[]){1, b32, 1}, 3);
-    swish_tensor *cd = swish_add(c, d); /* [0, 2^32, 2^32]: also 0 elements */
+    swish_tensor *c = swish_zeros((int64_t[]){0, 1, b32}, 3), *d = swish_zeros((int64_t[]){0, b32, 1}, 3);
+    swish_tensor *cd = swish_add(c, d); /* [0, 2^32, 2^32]: 0 elements, though 2^32 * 2^32 overflows */
     EXPECT(cd && swish_tensor_numel(cd) == 0);
     swish_tensor_free(cd);
     swish_tensor_free(d);

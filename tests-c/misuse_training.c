@@ -126,11 +126,11 @@ int main(void) {
 
     /* --- Wrong handles for optimizer calls. --- */
     expect_true("tensor as optimizer", swish_optimizer_step((swish_optimizer *)w) == SWISH_ERR_INVALID_HANDLE);
-    expect_error("tensor passed as optimizer", SWISH_ERR_INVALID_HANDLE, "is a tensor handle, expected a optimizer");
+    expect_error("tensor passed as optimizer", SWISH_ERR_INVALID_HANDLE, "is a tensor handle, expected an optimizer");
     expect_true("NULL optimizer", swish_optimizer_zero_grad(NULL) == SWISH_ERR_INVALID_ARGUMENT);
     expect_error("NULL optimizer", SWISH_ERR_INVALID_ARGUMENT, "'opt' is NULL");
     expect_true("optimizer as tensor", swish_sigmoid((swish_tensor *)opt) == NULL);
-    expect_error("optimizer passed as tensor", SWISH_ERR_INVALID_HANDLE, "swish_sigmoid: argument 'a' is a optimizer handle");
+    expect_error("optimizer passed as tensor", SWISH_ERR_INVALID_HANDLE, "swish_sigmoid: argument 'a' is an optimizer handle");
     expect_true("free optimizer", swish_optimizer_free(opt) == SWISH_OK);
     expect_true("step on freed optimizer", swish_optimizer_step(opt) == SWISH_ERR_INVALID_HANDLE);
     expect_error("freed optimizer", SWISH_ERR_INVALID_HANDLE, "already freed");
