@@ -1234,6 +1234,20 @@ static void strict_load_with_wrong_keys(void) {
     swish_module_free(m);
 }
 
+/* Empty tensors whose other sizes are huge: an op's output shape can overflow where its input did not,
+ * and a loop over the other sizes of an empty tensor must not run. Found by the call-sequence fuzzer and
+ * the probes that followed it; each line was a crash or a hang before its fix. */
+static void empty_tensors_with_huge_sizes(void) {
+    int64_t b32 = (int64_t)1 << 32;
+    swish_tensor *x = swish_zeros((int64_t[]){b32, 0, b32}, 3);
+    EXPECT(x && swish_tensor_numel(x) == 0);
+    /* The sum over the 0 would be [2^32, 2^32]: refused, not allocated as 0 floats and written (a heap
+     * overflow before). */
+    CHECK_NULL(swish_sum_dim(x, 1, false), SWISH_ERR_INVALID_ARGUMENT, "64 bits");
+    CHECK_NULL(swish_mean_dim(x, 1, true), SWISH_ERR_INVALID_ARGUMENT, "64 bits");
+    swish_tensor_free(x);
+}
+
 /* ---- driver ----------------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1281,6 +1295,7 @@ static const misuse_class classes[] = {
     {"uninitialized lazy module", uninitialized_lazy_module},
     {"bad parameter lists", bad_parameter_lists},
     {"strict load_state_dict with missing and unexpected keys", strict_load_with_wrong_keys},
+    {"empty tensors whose other sizes overflow or are huge", empty_tensors_with_huge_sizes},
 };
 
 int main(void) {

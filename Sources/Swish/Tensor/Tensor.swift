@@ -54,12 +54,21 @@ public final class Tensor {
 
     /// A new tensor with uninitialized memory.
     package convenience init(uninitialized shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: shape.numel), shape: shape, dtype: dtype)
+        self.init(storage: try Storage(count: try Tensor.elementCount(shape)), shape: shape, dtype: dtype)
     }
 
     /// A new tensor filled with zeros.
     package convenience init(zeroed shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: shape.numel, zeroed: true), shape: shape, dtype: dtype)
+        self.init(storage: try Storage(count: try Tensor.elementCount(shape), zeroed: true), shape: shape, dtype: dtype)
+    }
+
+    /// The element count of a shape to allocate, or an error when it does not fit in 64 bits (an op's
+    /// output shape, such as a sum over the 0 of [2^32, 0, 2^32], can overflow where its input did not).
+    private static func elementCount(_ shape: Shape) throws -> Int {
+        guard let n = shape.checkedNumel else {
+            throw SwishError.invalidArgument("shape \(shape) has more elements than fit in 64 bits")
+        }
+        return n
     }
 
     // MARK: Queries
