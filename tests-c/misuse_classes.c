@@ -1238,13 +1238,26 @@ static void strict_load_with_wrong_keys(void) {
  * and a loop over the other sizes of an empty tensor must not run. Found by the call-sequence fuzzer and
  * the probes that followed it; each line was a crash or a hang before its fix. */
 static void empty_tensors_with_huge_sizes(void) {
-    int64_t b32 = (int64_t)1 << 32;
+    int64_t b32 = (int64_t)1 << 32, b40 = (int64_t)1 << 40;
     swish_tensor *x = swish_zeros((int64_t[]){b32, 0, b32}, 3);
     EXPECT(x && swish_tensor_numel(x) == 0);
     /* The sum over the 0 would be [2^32, 2^32]: refused, not allocated as 0 floats and written (a heap
      * overflow before). */
     CHECK_NULL(swish_sum_dim(x, 1, false), SWISH_ERR_INVALID_ARGUMENT, "64 bits");
     CHECK_NULL(swish_mean_dim(x, 1, true), SWISH_ERR_INVALID_ARGUMENT, "64 bits");
+    /* Loops over an empty tensor's other sizes: each of these took 2^40 iterations (a hang) before. */
+    swish_clear_error();
+    swish_tensor *wide = swish_zeros((int64_t[]){0, b40}, 2), *tall = swish_zeros((int64_t[]){b40, 3, 0}, 3);
+    swish_tensor *sm = swish_softmax(wide, 0), *lsm = swish_log_softmax(wide, 0);
+    EXPECT(sm && lsm && swish_tensor_numel(sm) == 0 && swish_tensor_dim(lsm, 1) == b40);
+    swish_tensor *idx = NULL;
+    swish_tensor *mx = swish_max_dim(tall, 1, false, &idx);
+    EXPECT(mx && idx && swish_tensor_numel(mx) == 0 && swish_tensor_dim(mx, 0) == b40);
+    swish_tensor *am = swish_argmax(tall, 1, true), *sd = swish_sum_dim(tall, 1, false);
+    EXPECT(am && sd && swish_tensor_numel(am) == 0 && swish_tensor_numel(sd) == 0);
+    EXPECT(swish_last_status() == SWISH_OK);
+    swish_tensor *tensors[] = {sd, am, idx, mx, lsm, sm, tall, wide};
+    for (int i = 0; i < 8; i++) swish_tensor_free(tensors[i]);
     swish_tensor_free(x);
 }
 
