@@ -1256,8 +1256,17 @@ static void empty_tensors_with_huge_sizes(void) {
     swish_tensor *am = swish_argmax(tall, 1, true), *sd = swish_sum_dim(tall, 1, false);
     EXPECT(am && sd && swish_tensor_numel(am) == 0 && swish_tensor_numel(sd) == 0);
     EXPECT(swish_last_status() == SWISH_OK);
-    swish_tensor *tensors[] = {sd, am, idx, mx, lsm, sm, tall, wide};
-    for (int i = 0; i < 8; i++) swish_tensor_free(tensors[i]);
+    /* Init of an empty tensor is a no-op, as in PyTorch, even when its fans overflow (xavier trapped on
+     * the overflow before); swish_init_fans cannot return them and says so. */
+    swish_tensor *square = swish_zeros((int64_t[]){0, b40, b40}, 3);
+    EXPECT(swish_init_xavier_uniform(square, 1, NULL) == SWISH_OK);
+    EXPECT(swish_init_xavier_normal(square, 1, NULL) == SWISH_OK);
+    EXPECT(swish_init_kaiming_normal(square, 0, SWISH_FAN_OUT, SWISH_GAIN_RELU, NULL) == SWISH_OK);
+    int64_t fan_in = -1;
+    CHECK_STATUS(swish_init_fans(square, &fan_in, NULL), SWISH_ERR_INVALID_ARGUMENT, "64 bits");
+    EXPECT(fan_in == -1);
+    swish_tensor *tensors[] = {square, sd, am, idx, mx, lsm, sm, tall, wide};
+    for (int i = 0; i < 9; i++) swish_tensor_free(tensors[i]);
     swish_tensor_free(x);
 }
 
