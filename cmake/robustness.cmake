@@ -24,3 +24,16 @@ else()
   set(SWISH_SANITIZE_FLAGS "")
   set(SWISH_SWIFT_SANITIZE "" CACHE STRING "-sanitize= for swiftc-compiled test programs")
 endif()
+
+# The fuzzers' inputs as ordinary tests (scripts/fuzz.sh builds the fuzzers themselves): the
+# call-sequence harness linked with a plain main() replays the committed corpus and every regression
+# input (one file per crash or hang a fuzzer found) in every build, under the sanitizers in theirs.
+# The safetensors inputs are replayed by the Swift test FuzzCorpusTests.
+add_executable(fuzz_replay_call_sequence "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/call_sequence_fuzzer.c"
+                                         "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/replay_main.c")
+target_link_libraries(fuzz_replay_call_sequence PRIVATE swish m)
+target_compile_options(fuzz_replay_call_sequence PRIVATE -Wall -Wextra -Werror)
+add_test(NAME fuzz_replay_call_sequence
+         COMMAND fuzz_replay_call_sequence "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/call_sequence"
+                 "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regressions/call_sequence")
+set_tests_properties(fuzz_replay_call_sequence PROPERTIES TIMEOUT 600)

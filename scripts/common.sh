@@ -8,14 +8,60 @@
 
 SWISH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# SwiftPM flags of a configuration (debug or release).
+# The sanitizer configuration ("sanitize", scripts/test.sh --sanitize) is SwiftPM's debug configuration
+# under AddressSanitizer in its own scratch folder (.build-asan), and a CMake folder (build/sanitize)
+# whose C programs clang builds with -fsanitize=address,undefined against that library.
+SWISH_ASAN_SCRATCH="$SWISH_ROOT/.build-asan"
+
+# SwiftPM flags of a configuration (debug, release or sanitize).
 swish_swift_flags() {
-    if [ "$1" = release ]; then echo "-Xswiftc -enable-testing"; fi
+    case "$1" in
+        release) echo "-Xswiftc -enable-testing" ;;
+        sanitize) echo "--sanitize=address --scratch-path $SWISH_ASAN_SCRATCH" ;;
+    esac
+}
+
+# SwiftPM's -c value for a configuration.
+swish_swift_configuration() {
+    if [ "$1" = release ]; then echo release; else echo debug; fi
 }
 
 # CMake's build type for a configuration.
 swish_cmake_build_type() {
     if [ "$1" = release ]; then echo Release; else echo Debug; fi
+}
+
+# Extra CMake settings of a configuration.
+swish_cmake_flags() {
+    if [ "$1" = sanitize ]; then
+        echo "-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSWISH_SANITIZE=ON" \
+            "-DSWISH_SWIFT_SCRATCH=$SWISH_ASAN_SCRATCH"
+    fi
+}
+
+# The sanitizers' run-time options: every finding stops the program with a non-zero exit and a stack
+# trace; LeakSanitizer runs at exit with the suppressions of scripts/lsan.supp (the toolchain's own
+# allocations, each justified there). Exported, so every test program and swift test inherit them.
+swish_sanitizer_environment() {
+    export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+    export LSAN_OPTIONS="suppressions=$SWISH_ROOT/scripts/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+}
+
+# The sanitizer runtimes that libswish.so built with -sanitize=address expects are those of the Swift
+# toolchain's clang: make sure that clang is the one on PATH.
+swish_require_clang() {
+    local swift_dir clang_path
+    swift_dir="$(dirname "$(readlink -f "$(command -v swift)")")"
+    clang_path="$(command -v clang 2>/dev/null)"
+    if [ -z "$clang_path" ] || [ "$(dirname "$(readlink -f "$clang_path")")" != "$swift_dir" ]; then
+        if [ -x "$swift_dir/clang" ]; then
+            export PATH="$swift_dir:$PATH"
+        else
+            echo "error: the sanitizer builds need the Swift toolchain's clang (not found in $swift_dir)" >&2
+            return 1
+        fi
+    fi
 }
 
 # Makes sure the tools and libraries the build needs are there. Installs the missing Debian packages
@@ -62,9 +108,13 @@ swish_require_tools() {
 swish_cmake_build() {
     local config="$1" jobs="$2" target=()
     [ $# -ge 3 ] && target=(--target "$3")
-    local dir="$SWISH_ROOT/build/$config"
+    local dir="$SWISH_ROOT/build/$config" extra=()
+    read -r -a extra <<<"$(swish_cmake_flags "$config")"
+    local swift_flags
+    swift_flags="$(swish_swift_flags "$config")"
+    [ "$config" = sanitize ] && swift_flags="--sanitize=address" # the scratch path is its own setting
     cmake -S "$SWISH_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE="$(swish_cmake_build_type "$config")" \
-        -DSWISH_SWIFT_FLAGS="$(swish_swift_flags "$config")" >&2 &&
+        -DSWISH_SWIFT_FLAGS="$swift_flags" "${extra[@]}" >&2 &&
         cmake --build "$dir" -j "$jobs" "${target[@]}" >&2 &&
         echo "$dir"
 }

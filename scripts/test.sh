@@ -2,30 +2,38 @@
 # Builds Swish and runs all its tests: `swift test` (the engine, in Swift) and `ctest` (the C programs,
 # the header and README checks). Installs missing system packages first (see scripts/common.sh).
 # Prints both summaries and a total; exits non-zero if anything failed or did not build.
+# With --sanitize, the same under AddressSanitizer, UndefinedBehaviorSanitizer (C) and LeakSanitizer.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
     cat <<USAGE
-usage: scripts/test.sh [--release | --debug] [-j N]
+usage: scripts/test.sh [--release | --debug | --sanitize] [--fuzz SECONDS] [-j N]
 
   --release   SwiftPM's release configuration, for swift test and the C programs alike (default):
               one optimized build of the engine serves both, and the C training programs run fast
   --debug     the debug configuration (quicker to rebuild after a change)
+  --sanitize  the debug configuration under sanitizers, in its own build folders (.build-asan,
+              build/sanitize): the engine and the Swift tests with -sanitize=address, the C programs
+              and tests with clang's -fsanitize=address,undefined, LeakSanitizer on (suppressions:
+              scripts/lsan.supp). Any finding fails the run; the summary counts them
+  --fuzz S    afterwards, run each fuzzer of fuzz/ for S seconds (scripts/fuzz.sh S)
   -j N        parallel jobs for the build and ctest (default: the number of cores)
 USAGE
 }
 
 config=release
+fuzz_seconds=0
 jobs="$(nproc 2>/dev/null || echo 2)"
 while [ $# -gt 0 ]; do
     case "$1" in
         --release) config=release ;;
         --debug) config=debug ;;
+        --sanitize) config=sanitize ;;
+        --fuzz) fuzz_seconds="${2:?--fuzz needs a number of seconds}"; shift ;;
         -j) jobs="${2:?-j needs a number}"; shift ;;
         -j*) jobs="${1#-j}" ;;
         -h | --help) usage; exit 0 ;;
-        # Room for more modes (sanitizers, long fuzz and soak runs): add them here and in usage().
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
     shift
@@ -33,26 +41,31 @@ done
 
 cd "$SWISH_ROOT"
 swish_require_tools || exit 1
+if [ "$config" = sanitize ]; then
+    swish_require_clang || exit 1
+    swish_sanitizer_environment # ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS for everything below
+fi
 
 logs="$SWISH_ROOT/build/$config/logs"
 mkdir -p "$logs"
 read -r -a swift_flags <<<"$(swish_swift_flags "$config")"
+swift_configuration=$(swish_swift_configuration "$config")
 seconds() { date +%s; }
 
 # 1. One SwiftPM build of everything (engine, libswish.so, tests).
-echo "== swift build -c $config --build-tests ${swift_flags[*]}"
+echo "== swift build -c $swift_configuration --build-tests ${swift_flags[*]}"
 t0=$(seconds)
-swift build -c "$config" --build-tests -j "$jobs" "${swift_flags[@]}"
+swift build -c "$swift_configuration" --build-tests -j "$jobs" "${swift_flags[@]}"
 build_rc=$?
 build_time=$(($(seconds) - t0))
 
 # 2. swift test on that build. Counts come from its xUnit reports (XCTest and Swift Testing).
 swift_passed=0 swift_failed=0 swift_rc=1 swift_time=0
 if [ $build_rc -eq 0 ]; then
-    echo "== swift test -c $config"
+    echo "== swift test -c $swift_configuration ${swift_flags[*]}"
     rm -f "$logs"/swift-test*.xml
     t0=$(seconds)
-    swift test -c "$config" --skip-build "${swift_flags[@]}" \
+    swift test -c "$swift_configuration" --skip-build "${swift_flags[@]}" \
         --xunit-output "$logs/swift-test.xml" 2>&1 | tee "$logs/swift-test.log"
     swift_rc=${PIPESTATUS[0]}
     swift_time=$(($(seconds) - t0))
@@ -93,6 +106,21 @@ if [ $build_rc -eq 0 ]; then
     ctest_time=$(($(seconds) - t0))
 fi
 
+# 4. Optionally, a short run of each fuzzer (its own build; see scripts/fuzz.sh).
+fuzz_rc=0
+if [ "$fuzz_seconds" -gt 0 ]; then
+    echo "== scripts/fuzz.sh $fuzz_seconds"
+    "$SWISH_ROOT/scripts/fuzz.sh" "$fuzz_seconds" 2>&1 | tee "$logs/fuzz.log"
+    fuzz_rc=${PIPESTATUS[0]}
+fi
+
+# Sanitizer reports in everything above (each also fails its test; counted here for the summary).
+findings=0
+if [ "$config" = sanitize ]; then
+    findings=$(cat "$logs/swift-test.log" "$logs/ctest.log" "$SWISH_ROOT/build/sanitize/Testing/Temporary/LastTest.log" \
+        2>/dev/null | grep -c -E '^==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:')
+fi
+
 echo
 echo "== Summary ($config; logs in build/$config/logs)"
 if [ $build_rc -ne 0 ]; then
@@ -107,7 +135,15 @@ else
         [ -n "${measurements:-}" ] && echo "$measurements"
     fi
 fi
-failed=$((swift_failed + ctest_failed))
+if [ "$config" = sanitize ]; then
+    echo "sanitizer findings (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer): $findings"
+fi
+if [ "$fuzz_seconds" -gt 0 ]; then
+    grep -E '^fuzz:' "$logs/fuzz.log" 2>/dev/null
+    [ $fuzz_rc -eq 0 ] && echo "fuzzers: ok" || echo "fuzzers: FAILED (exit $fuzz_rc)"
+fi
+failed=$((swift_failed + ctest_failed + findings))
+[ $fuzz_rc -ne 0 ] && failed=$((failed + 1))
 [ $build_rc -ne 0 ] && failed=$((failed + 1))
 [ $build_rc -eq 0 ] && [ $cmake_rc -ne 0 ] && failed=$((failed + 1))
 echo "total: $((swift_passed + ctest_passed)) passed, $failed failed"

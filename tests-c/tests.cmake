@@ -69,7 +69,7 @@ add_test(NAME header_exports
                  -P "${_tests_c}/check_exports.cmake")
 
 # README examples: C against libswish.so, Swift against the Swish module SwiftPM built (with the
-# sanitizer flags of a SWISH_SANITIZE build, see cmake/sanitize.cmake).
+# sanitizer flags of a SWISH_SANITIZE build, see cmake/robustness.cmake).
 string(REPLACE ";" "|" _sanitize_c_flags "${SWISH_SANITIZE_FLAGS}")
 add_test(NAME readme_c
          COMMAND "${CMAKE_COMMAND}" -DREADME=${CMAKE_CURRENT_SOURCE_DIR}/README.md -DLANG=c -DMAX_LINES=15
