@@ -6,6 +6,7 @@
  *     thread's;
  *   - the default generator: all threads draw from it (and reseed it) at once; every draw is a valid
  *     uniform value and nothing crashes (the values themselves depend on the interleaving);
+ *   - the interned grad_fn names: every thread asks for them at once and gets the right string;
  *   - OpenBLAS: Swish never changes its thread setting; each model also multiplies 192x192 matrices, large
  *     enough for OpenBLAS to use its own threads, from N threads at once, and the results must still be
  *     bit-identical to the sequential run.
@@ -118,6 +119,17 @@ static void *global_state_thread(void *arg) {
         EXPECT(swish_tensor_free(b) == SWISH_OK);
         EXPECT(swish_tensor_free(b) == SWISH_ERR_INVALID_HANDLE);
         if (i % 100 == 0) swish_manual_seed((uint64_t)i);
+        /* The interned grad_fn names: the same static string from every thread. */
+        swish_tensor *w = swish_ones((int64_t[]){2}, 1);
+        swish_tensor_set_requires_grad(w, true);
+        swish_tensor *ops[3] = {swish_mul_scalar(w, 2), swish_sum(w), swish_exp(w)};
+        static const char *names[3] = {"MulBackward0", "SumBackward0", "ExpBackward0"};
+        for (int k = 0; k < 3; k++) {
+            const char *name = swish_tensor_grad_fn(ops[(k + id) % 3]);
+            EXPECT(name && strcmp(name, names[(k + id) % 3]) == 0);
+            swish_tensor_free(ops[(k + id) % 3]);
+        }
+        swish_tensor_free(w);
         /* Error slots: this thread's message, whatever the others do. */
         swish_set_callback_error(mine);
         EXPECT(swish_last_status() == SWISH_ERR_CALLBACK && strcmp(swish_last_error(), mine) == 0);
