@@ -118,3 +118,37 @@ swish_cmake_build() {
         cmake --build "$dir" -j "$jobs" "${target[@]}" >&2 &&
         echo "$dir"
 }
+
+# Builds the engine under ThreadSanitizer (.build-tsan) and each tests-c/threads_*.c against it with
+# clang -fsanitize=thread, runs them, and leaves a log per test in the folder given (tsan-NAME.log).
+# Returns non-zero if a build failed or a test failed or reported anything.
+swish_tsan_tests() {
+    local logs="$1" scratch="$SWISH_ROOT/.build-tsan" out="$SWISH_ROOT/build/tsan" rc=0
+    swift build --product swish --scratch-path "$scratch" --sanitize=thread 2>&1 | grep -v "Cannot export local symbol"
+    local lib="$scratch/debug/libswish.so"
+    [ -f "$lib" ] || { echo "error: the ThreadSanitizer build of libswish.so failed" >&2; return 1; }
+    # The toolchain's TSan runtime intercepts libdispatch, so the programs link it and BlocksRuntime.
+    local swift_lib
+    swift_lib="$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/linux"
+    mkdir -p "$out"
+    local src name
+    for src in "$SWISH_ROOT"/tests-c/threads_*.c; do
+        name="$(basename "$src" .c)"
+        rm -f "$out/$name"
+        clang -g -O1 -fsanitize=thread -Wall -Wextra -Werror -I "$SWISH_ROOT/include" "$src" "$lib" \
+            "-Wl,-rpath,$(dirname "$lib")" -L"$swift_lib" -ldispatch -lBlocksRuntime "-Wl,-rpath,$swift_lib" \
+            -lm -lpthread -o "$out/$name" 2>&1 | grep -v "Cannot export local symbol"
+        if [ ! -x "$out/$name" ]; then
+            echo "$name: did not build"
+            rc=1
+            continue
+        fi
+        TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}" "$out/$name" \
+            >"$logs/tsan-$name.log" 2>&1
+        local code=$? reports
+        reports=$(grep -c '^WARNING: ThreadSanitizer' "$logs/tsan-$name.log")
+        echo "$name under ThreadSanitizer: exit $code, $reports reports"
+        [ $code -ne 0 ] || [ "$reports" -ne 0 ] && rc=1
+    done
+    return $rc
+}

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
     cat <<USAGE
-usage: scripts/test.sh [--release | --debug | --sanitize] [--fuzz SECONDS] [-j N]
+usage: scripts/test.sh [--release | --debug | --sanitize] [--tsan] [--fuzz SECONDS] [-j N]
 
   --release   SwiftPM's release configuration, for swift test and the C programs alike (default):
               one optimized build of the engine serves both, and the C training programs run fast
@@ -17,6 +17,9 @@ usage: scripts/test.sh [--release | --debug | --sanitize] [--fuzz SECONDS] [-j N
               build/sanitize): the engine and the Swift tests with -sanitize=address, the C programs
               and tests with clang's -fsanitize=address,undefined, LeakSanitizer on (suppressions:
               scripts/lsan.supp). Any finding fails the run; the summary counts them
+  --tsan      afterwards, the thread tests (tests-c/threads_*.c) under ThreadSanitizer: the engine
+              built with -sanitize=thread (.build-tsan), the tests with clang -fsanitize=thread; any
+              report fails the run
   --fuzz S    afterwards, run each fuzzer of fuzz/ for S seconds (scripts/fuzz.sh S)
   -j N        parallel jobs for the build and ctest (default: the number of cores)
 USAGE
@@ -24,12 +27,14 @@ USAGE
 
 config=release
 fuzz_seconds=0
+tsan=0
 jobs="$(nproc 2>/dev/null || echo 2)"
 while [ $# -gt 0 ]; do
     case "$1" in
         --release) config=release ;;
         --debug) config=debug ;;
         --sanitize) config=sanitize ;;
+        --tsan) tsan=1 ;;
         --fuzz) fuzz_seconds="${2:?--fuzz needs a number of seconds}"; shift ;;
         -j) jobs="${2:?-j needs a number}"; shift ;;
         -j*) jobs="${1#-j}" ;;
@@ -106,7 +111,18 @@ if [ $build_rc -eq 0 ]; then
     ctest_time=$(($(seconds) - t0))
 fi
 
-# 4. Optionally, a short run of each fuzzer (its own build; see scripts/fuzz.sh).
+# 4. Optionally, the thread tests under ThreadSanitizer.
+tsan_reports=0 tsan_rc=0 tsan_time=0
+if [ $tsan -eq 1 ]; then
+    echo "== ThreadSanitizer: swift build --product swish --sanitize=thread (.build-tsan) and tests-c/threads_*.c"
+    t0=$(seconds)
+    swish_require_clang && swish_tsan_tests "$logs" 2>&1 | tee "$logs/tsan.log"
+    tsan_rc=${PIPESTATUS[0]}
+    tsan_reports=$(grep -c '^WARNING: ThreadSanitizer' "$logs"/tsan-*.log 2>/dev/null | awk -F: '{ s += $NF } END { print s + 0 }')
+    tsan_time=$(($(seconds) - t0))
+fi
+
+# 5. Optionally, a short run of each fuzzer (its own build; see scripts/fuzz.sh).
 fuzz_rc=0
 if [ "$fuzz_seconds" -gt 0 ]; then
     echo "== scripts/fuzz.sh $fuzz_seconds"
@@ -138,11 +154,15 @@ fi
 if [ "$config" = sanitize ]; then
     echo "sanitizer findings (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer): $findings"
 fi
+if [ $tsan -eq 1 ]; then
+    echo "ThreadSanitizer (tests-c/threads_*.c): $tsan_reports reports (${tsan_time} s)$([ $tsan_rc -ne 0 ] && echo ", FAILED")"
+fi
 if [ "$fuzz_seconds" -gt 0 ]; then
     grep -E '^fuzz:' "$logs/fuzz.log" 2>/dev/null
     [ $fuzz_rc -eq 0 ] && echo "fuzzers: ok" || echo "fuzzers: FAILED (exit $fuzz_rc)"
 fi
-failed=$((swift_failed + ctest_failed + findings))
+failed=$((swift_failed + ctest_failed + findings + tsan_reports))
+[ $tsan_rc -ne 0 ] && failed=$((failed + 1))
 [ $fuzz_rc -ne 0 ] && failed=$((failed + 1))
 [ $build_rc -ne 0 ] && failed=$((failed + 1))
 [ $build_rc -eq 0 ] && [ $cmake_rc -ne 0 ] && failed=$((failed + 1))
