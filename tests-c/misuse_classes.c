@@ -1255,7 +1255,14 @@ static void empty_tensors_with_huge_sizes(void) {
     EXPECT(mx && idx && swish_tensor_numel(mx) == 0 && swish_tensor_dim(mx, 0) == b40);
     swish_tensor *am = swish_argmax(tall, 1, true), *sd = swish_sum_dim(tall, 1, false);
     EXPECT(am && sd && swish_tensor_numel(am) == 0 && swish_tensor_numel(sd) == 0);
+    swish_tensor *col = swish_zeros((int64_t[]){b40, 0}, 2), *w32 = swish_ones((int64_t[]){3, 2}, 2);
+    swish_tensor *batch = swish_zeros((int64_t[]){b40, 0, 3}, 3);
+    swish_tensor *tr = swish_t(col), *sel = swish_select(tall, 1, 2), *mm = swish_matmul(batch, w32);
+    EXPECT(tr && swish_tensor_dim(tr, 1) == b40 && sel && swish_tensor_numel(sel) == 0);
+    EXPECT(mm && swish_tensor_dim(mm, 0) == b40 && swish_tensor_dim(mm, 2) == 2);
     EXPECT(swish_last_status() == SWISH_OK);
+    swish_tensor *more[] = {mm, sel, tr, batch, w32, col};
+    for (int i = 0; i < 6; i++) swish_tensor_free(more[i]);
     /* Init of an empty tensor is a no-op, as in PyTorch, even when its fans overflow (xavier trapped on
      * the overflow before); swish_init_fans cannot return them and says so. */
     swish_tensor *square = swish_zeros((int64_t[]){0, b40, b40}, 3);
