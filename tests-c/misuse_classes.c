@@ -1261,8 +1261,15 @@ static void empty_tensors_with_huge_sizes(void) {
     EXPECT(tr && swish_tensor_dim(tr, 1) == b40 && sel && swish_tensor_numel(sel) == 0);
     EXPECT(mm && swish_tensor_dim(mm, 0) == b40 && swish_tensor_dim(mm, 2) == 2);
     EXPECT(swish_last_status() == SWISH_OK);
-    swish_tensor *more[] = {mm, sel, tr, batch, w32, col};
-    for (int i = 0; i < 6; i++) swish_tensor_free(more[i]);
+    /* Cross-entropy with 2^40 classes and no sample: the per-class weights (ones) are refused like any
+     * allocation of 4 TiB, instead of an unchecked array that trapped. */
+    swish_tensor *logits = swish_zeros((int64_t[]){0, b40}, 2), *probs = swish_zeros((int64_t[]){0, b40}, 2);
+    swish_tensor *labels = swish_tensor_from_int64(NULL, (int64_t[]){0}, 1);
+    CHECK_NULL(swish_cross_entropy(logits, probs), SWISH_ERR_OUT_OF_MEMORY, "memory");
+    CHECK_NULL(swish_cross_entropy(logits, labels), SWISH_ERR_OUT_OF_MEMORY, "memory");
+    swish_clear_error();
+    swish_tensor *more[] = {labels, probs, logits, mm, sel, tr, batch, w32, col};
+    for (int i = 0; i < 9; i++) swish_tensor_free(more[i]);
     /* Init of an empty tensor is a no-op, as in PyTorch, even when its fans overflow (xavier trapped on
      * the overflow before); swish_init_fans cannot return them and says so. */
     swish_tensor *square = swish_zeros((int64_t[]){0, b40, b40}, 3);
