@@ -15,7 +15,10 @@
  * that replays files (the committed corpus and every regression input) as a ctest.
  *
  * To add a call: write an `act_` function that reads its arguments with the pick_/byte helpers, makes
- * the call through one of the track_ helpers, and add it to `actions` at the bottom. */
+ * the call, records what it returns with new_tensor/new_handle/status_result/freed, and add it to
+ * `actions` at the bottom. The C safetensors API (load/save) is the next one to add: an act_load that
+ * writes a slice of the input to a temporary file, loads it into a module or a state dict, and tracks
+ * the handles it returns. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
