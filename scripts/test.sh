@@ -106,7 +106,7 @@ if [ $build_rc -eq 0 ]; then
         fi
         if [ $ctest_rc -ne 0 ] && [ "$ctest_failed" -eq 0 ]; then ctest_failed=1; fi
         if [ "$ctest_total" -eq 0 ]; then ctest_failed=1; fi # no test ran: that is a failure too
-        measurements=$(grep -h -E '^rss_flat: resident' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null)
+        measurements=$(grep -h -E '^rss_flat: (resident|built with)' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null)
     fi
     ctest_time=$(($(seconds) - t0))
 fi
