@@ -11,6 +11,8 @@
 #include <string.h>
 #include <swish.h>
 
+#include "plot_svg.h"
+
 #define N 161 /* grid step 0.05 */
 #define NACT 7
 #define SLOPE 0.01
@@ -53,7 +55,6 @@ static double df_exact(int k, double x) {
 }
 
 static const char *names[NACT] = {"sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh", "silu"};
-static const char *colors[NACT] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"};
 
 /* Swish's activation k applied to x. */
 static swish_tensor *f_swish(int k, swish_tensor *x) {
@@ -70,30 +71,12 @@ static swish_tensor *f_swish(int k, swish_tensor *x) {
 
 static float xs[N], ys[NACT][N], dys[NACT][N];
 
-/* One SVG panel: the curves of `v` over the grid, in the box at (x0, y0) of size w x h. */
-static void svg_panel(FILE *f, float v[NACT][N], double x0, double y0, double w, double h, double lo, double hi,
-                      const char *title) {
-    fprintf(f, "<rect x='%g' y='%g' width='%g' height='%g' fill='white' stroke='#888'/>\n", x0, y0, w, h);
-    fprintf(f, "<text x='%g' y='%g' font-size='14' text-anchor='middle'>%s</text>\n", x0 + w / 2, y0 - 6, title);
-    double zy = y0 + h * (hi - 0) / (hi - lo), zx = x0 + w / 2;
-    fprintf(f, "<line x1='%g' y1='%g' x2='%g' y2='%g' stroke='#ccc'/>\n", x0, zy, x0 + w, zy);
-    fprintf(f, "<line x1='%g' y1='%g' x2='%g' y2='%g' stroke='#ccc'/>\n", zx, y0, zx, y0 + h);
-    for (double t = lo; t <= hi + 1e-9; t += 1) {
-        fprintf(f, "<text x='%g' y='%g' font-size='10' text-anchor='end'>%g</text>\n", x0 - 3,
-                y0 + h * (hi - t) / (hi - lo) + 3, t);
-    }
-    for (int xi = -4; xi <= 4; xi += 2) {
-        fprintf(f, "<text x='%g' y='%g' font-size='10' text-anchor='middle'>%d</text>\n", x0 + w * (xi + 4) / 8.0,
-                y0 + h + 12, xi);
-    }
-    for (int k = 0; k < NACT; k++) {
-        fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1.5' points='", colors[k]);
-        for (int i = 0; i < N; i++) {
-            double py = v[k][i] < lo ? lo : (v[k][i] > hi ? hi : v[k][i]);
-            fprintf(f, "%.1f,%.1f ", x0 + w * (xs[i] + 4) / 8, y0 + h * (hi - py) / (hi - lo));
-        }
-        fprintf(f, "'/>\n");
-    }
+/* One chart: the curves of `v` over the grid, in the box at (x0, y0) of size w x h, y from lo to hi. */
+static void plot_panel(FILE *f, float v[NACT][N], double x0, double y0, double w, double h, double lo, double hi,
+                       const char *title, const char *ylabel) {
+    svg_panel p = {x0, y0, w, h, -4, 4, lo, hi};
+    svg_axes(f, &p, 2, 1, title, "x", ylabel);
+    for (int k = 0; k < NACT; k++) svg_curve(f, &p, xs, v[k], N, svg_color(k), 0);
 }
 
 int main(int argc, char **argv) {
@@ -173,22 +156,18 @@ int main(int argc, char **argv) {
     }
     fclose(csv);
 
-    FILE *svg = fopen(svg_path, "w");
+    FILE *svg = svg_open(svg_path, 900, 460);
     if (!svg) {
         perror(svg_path);
         return 1;
     }
-    fprintf(svg, "<svg xmlns='http://www.w3.org/2000/svg' width='900' height='440' font-family='sans-serif'>\n");
-    fprintf(svg, "<rect width='900' height='440' fill='#fafafa'/>\n");
-    svg_panel(svg, ys, 50, 40, 360, 340, -1, 4, "activation f(x)");
-    svg_panel(svg, dys, 470, 40, 360, 340, -1, 2, "derivative f'(x) (autograd)");
-    for (int k = 0; k < NACT; k++) {
-        fprintf(svg, "<line x1='%d' y1='415' x2='%d' y2='415' stroke='%s' stroke-width='3'/>", 40 + 120 * k,
-                60 + 120 * k, colors[k]);
-        fprintf(svg, "<text x='%d' y='419' font-size='12'>%s</text>\n", 64 + 120 * k, names[k]);
+    plot_panel(svg, ys, 60, 40, 360, 340, -1, 4, "activation f(x)", "f(x)");
+    plot_panel(svg, dys, 500, 40, 360, 340, -1, 2, "derivative f'(x) (autograd)", "f'(x)");
+    svg_legend(svg, 40, 440, names, NACT, 120);
+    if (svg_close(svg) != 0) {
+        fprintf(stderr, "%s: write failed\n", svg_path);
+        return 1;
     }
-    fprintf(svg, "</svg>\n");
-    fclose(svg);
 
     printf("%d activations on %d points in [-4, 4]: largest difference from the closed form %.2g (values), "
            "%.2g (derivatives); from finite differences %.2g\n",

@@ -189,7 +189,10 @@ swish_status swish_generator_seed(swish_generator *gen, uint64_t seed);
 /** Releases a generator handle. NULL is ignored. */
 swish_status swish_generator_free(swish_generator *gen);
 
-/** Reseeds the default generator, used wherever a `gen` argument is NULL (torch.manual_seed). */
+/**
+ * Reseeds the default generator, used wherever a `gen` argument is NULL (torch.manual_seed). The default
+ * generator is shared by every thread of the process.
+ */
 void swish_manual_seed(uint64_t seed);
 
 /* ---------------------------------------------------------------------------------------------------
@@ -493,7 +496,10 @@ bool swish_is_grad_enabled(void);
  */
 void swish_no_grad_begin(void);
 
-/** Restores the grad mode saved by the matching swish_no_grad_begin(). SWISH_ERR_STATE without one. */
+/**
+ * Restores the grad mode this thread had at the matching swish_no_grad_begin(). SWISH_ERR_STATE without
+ * one on this thread.
+ */
 swish_status swish_no_grad_end(void);
 
 /* ---------------------------------------------------------------------------------------------------
@@ -1002,7 +1008,10 @@ swish_status swish_init_kaiming_normal(swish_tensor *t, float a, swish_fan_mode 
  * momentum or with dampening give NULL with SWISH_ERR_INVALID_ARGUMENT. So do an empty list, a NULL
  * entry, a non-leaf or non-float parameter; a freed or non-tensor handle gives SWISH_ERR_INVALID_HANDLE.
  *
- * Optimizers over a module's parameters (swish_xxx_new_module) come with the module API.
+ * swish_xxx_new_module() makes the same optimizer over a module's parameters (its named_parameters, so a
+ * tied parameter is updated once), the usual way to train a network:
+ *
+ *     swish_optimizer *opt = swish_adam_new_module(net, NULL);
  * ------------------------------------------------------------------------------------------------ */
 
 /** Options of swish_sgd_new(); defaults: lr 1e-3, momentum 0, dampening 0, weight_decay 0, nesterov false. */
@@ -1078,6 +1087,24 @@ swish_optimizer *swish_adamw_new(swish_tensor *const *params, size_t n, const sw
 swish_optimizer *swish_yogi_new(swish_tensor *const *params, size_t n, const swish_yogi_options *opts);
 
 /**
+ * swish_sgd_new(), swish_adam_new(), swish_adamw_new() and swish_yogi_new() over the parameters of the
+ * module `m` and its descendants, each tensor once, in swish_module_named_parameters() order (PyTorch's
+ * optim.Adam(net.parameters())). The optimizer retains the parameter tensors themselves, not the module:
+ * `m` may be freed afterwards and the optimizer keeps updating them. Parameters registered on the module
+ * later are not included. Caller frees the optimizer with swish_optimizer_free(). Errors as for the list
+ * versions, and: SWISH_ERR_INVALID_HANDLE for a freed or non-module `m` (NULL: SWISH_ERR_INVALID_ARGUMENT,
+ * or the earlier error it propagates); SWISH_ERR_STATE while a lazy module's parameters are uninitialized
+ * (run a forward first); SWISH_ERR_INVALID_ARGUMENT for a module without parameters.
+ */
+swish_optimizer *swish_sgd_new_module(swish_module *m, const swish_sgd_options *opts);
+/** Adam over a module's parameters; see swish_sgd_new_module() and swish_adam_new(). */
+swish_optimizer *swish_adam_new_module(swish_module *m, const swish_adam_options *opts);
+/** AdamW over a module's parameters (NULL options: weight_decay 1e-2); see swish_sgd_new_module(). */
+swish_optimizer *swish_adamw_new_module(swish_module *m, const swish_adam_options *opts);
+/** Yogi over a module's parameters; see swish_sgd_new_module() and swish_yogi_new(). */
+swish_optimizer *swish_yogi_new_module(swish_module *m, const swish_yogi_options *opts);
+
+/**
  * Updates every parameter that has a gradient. SWISH_ERR_STATE if none has one (a step before any
  * backward, or after zero_grad): PyTorch silently does nothing there; Swish reports it, and nothing is
  * changed. On any failure no parameter or state is changed.
@@ -1150,6 +1177,8 @@ float swish_lr_cosine(float base_lr, int64_t epoch, int64_t t_max, float eta_min
  *         }
  *         swish_progress_print(epoch, epochs, mean_loss, (float)correct / n, n / seconds);
  *     }
+ *
+ * examples-c/mlp_demo.h (the program behind train_mnist and train_digits) is a complete training loop.
  * ------------------------------------------------------------------------------------------------ */
 
 /**
@@ -1196,7 +1225,134 @@ void swish_progress_print(int64_t epoch, int64_t epochs, float loss, float accur
 
 /* ---------------------------------------------------------------------------------------------------
  * Saving and loading (safetensors)
+ *
+ * Weights are safetensors files (https://github.com/huggingface/safetensors) whose keys are exactly
+ * PyTorch's state_dict keys ("0.weight", "hidden.bias"), so files cross in both directions:
+ *   - a file from safetensors.torch.save_file(model.state_dict(), f) or save_model(model, f) loads into
+ *     the equivalent Swish model with swish_module_load_safetensors();
+ *   - a file from swish_save_safetensors() loads into the equivalent PyTorch model with
+ *     model.load_state_dict(safetensors.torch.load_file(f)), or into numpy with safetensors.numpy.
+ *
+ * Dtypes: every tensor is written as F32. On load F32 is read as is; F16, BF16 and F64 are converted to
+ * float32 (IEEE rounding, as torch's .float()); any other dtype (I64, U8, BOOL, ...) is SWISH_ERR_FORMAT
+ * naming it. The optional __metadata__ string map is written from the arguments below and read into the
+ * loaded state dict (swish_state_dict_metadata_*).
+ *
+ * Tied parameters (a module placed twice, as the seed's shared layer) are written once per state-dict key,
+ * as equal data. Loading copies values into the module's own tensors, so a tie is kept through every
+ * round trip. Files from save_model, which store a tied tensor once and record each dropped key in
+ * __metadata__ as "dropped key" -> "kept key", load too: such aliases become entries of the loaded state
+ * dict (a metadata entry is an alias when its key is not a tensor of the file and its value is), and
+ * swish_module_load_safetensors() also fills a key the file lacks from another key of the same tied group
+ * of the module. (PyTorch's load_model(strict=True) refuses Swish's two-copy files: load them in PyTorch
+ * with load_state_dict(load_file(f)).)
+ *
+ * Optimizer state (swish_optimizer_save/_load) is a safetensors file too: a tensor
+ * "state.<name>.<buffer>" per buffer of each updated parameter (PyTorch's state names: exp_avg,
+ * exp_avg_sq, max_exp_avg_sq, momentum_buffer), and in __metadata__ "optimizer" (the type: "Adam",
+ * "AdamW", "SGD", "Yogi"), "optimizer_state_version" ("1"), "state.<name>.step" (updates of each
+ * parameter; "0" for one never updated) and the hyperparameters by PyTorch's names ("lr", "beta1",
+ * "weight_decay", ...; booleans as 1 or 0). <name> is the parameter's name in the module passed (its first
+ * name when tied), or its position in the optimizer ("0", "1", ...) when the module is NULL. Saving the
+ * module and the optimizer after N steps and loading both into fresh objects continues training bit for
+ * bit as if it had not stopped.
+ *
+ * Errors: SWISH_ERR_IO when a file cannot be opened, read or written (missing, a folder, no permission,
+ * disk full); SWISH_ERR_FORMAT when its content is not a valid file of the expected kind (truncated,
+ * zeros, random bytes, bad JSON header, offsets out of bounds, unsupported dtype, not an optimizer
+ * state): the message names the file and the problem. The reader checks every size against the file's
+ * length before allocating, so a hostile file cannot make it allocate more than the file holds (F16 and
+ * BF16 data doubles when widened). On any failure the module, state dict or optimizer given is unchanged,
+ * and saving is atomic: a failed save leaves an existing file as it was.
  * ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Writes the state dict of `m` (every parameter and persistent buffer under its PyTorch key, tied ones
+ * under each key) to the safetensors file at `path`, as F32, atomically: the data goes to a temporary file
+ * in the same folder that is renamed over `path` once complete, so a failed save leaves an existing file
+ * unchanged. `meta_keys[i]` -> `meta_values[i]` for i < n_meta (UTF-8 strings, copied) become __metadata__
+ * (none when n_meta is 0; the arrays may then be NULL).
+ * SWISH_ERR_STATE while a lazy module's parameters are uninitialized; SWISH_ERR_INVALID_ARGUMENT for a
+ * NULL or empty path, a NULL or non-UTF-8 string, a metadata key given twice; SWISH_ERR_IO when the
+ * file cannot be written.
+ */
+swish_status swish_save_safetensors(const swish_module *m, const char *path, const char *const *meta_keys,
+                                    const char *const *meta_values, size_t n_meta);
+
+/**
+ * Writes the entries of `sd` (in any order; a file lists tensors sorted by name) to the safetensors file
+ * at `path` as swish_save_safetensors() does. __metadata__ is the metadata of `sd` (see
+ * swish_state_dict_metadata_set()) with the `n_meta` given pairs added, replacing equal keys. Errors as
+ * swish_save_safetensors(), and SWISH_ERR_INVALID_ARGUMENT for an entry named "__metadata__".
+ */
+swish_status swish_state_dict_save_safetensors(const swish_state_dict *sd, const char *path,
+                                               const char *const *meta_keys, const char *const *meta_values,
+                                               size_t n_meta);
+
+/**
+ * Reads the safetensors file at `path` into a new state dict owned by the caller (free it with
+ * swish_state_dict_free()): its tensors as float32 in the file's order, then the save_model aliases (see
+ * above) as entries sharing the tensor they name; the file's __metadata__ is the state dict's metadata.
+ * The tensors are new and require no grad. NULL on error: SWISH_ERR_IO or SWISH_ERR_FORMAT (see above),
+ * SWISH_ERR_INVALID_ARGUMENT for a NULL, empty or non-UTF-8 path, SWISH_ERR_OUT_OF_MEMORY.
+ */
+swish_state_dict *swish_load_safetensors(const char *path);
+
+/**
+ * Loads the safetensors file at `path` into the parameters and persistent buffers of `m`, as
+ * swish_module_load_state_dict() does with swish_load_safetensors()'s state dict, after filling each key
+ * the file lacks from another key of the same tied group of `m`. An uninitialized lazy parameter takes the
+ * shape of its entry. Shapes must match (SWISH_ERR_SHAPE); with `strict` every key must match
+ * (SWISH_ERR_INVALID_ARGUMENT listing the missing and unexpected keys, PyTorch's message). If
+ * `missing_keys` / `unexpected_keys` are not NULL they receive new state dicts (owned by the caller) of the
+ * keys of `m` the file lacks (with the module's current tensors) and of the file's keys `m` lacks; they
+ * are set to NULL when the call fails. File errors: SWISH_ERR_IO, SWISH_ERR_FORMAT. On any error `m` is
+ * unchanged.
+ */
+swish_status swish_module_load_safetensors(swish_module *m, const char *path, bool strict,
+                                           swish_state_dict **missing_keys, swish_state_dict **unexpected_keys);
+
+/** Number of metadata entries of `sd` (the __metadata__ of the file it was loaded from), or -1 on error. */
+int64_t swish_state_dict_metadata_size(const swish_state_dict *sd);
+
+/**
+ * The metadata key at `index` in UTF-8 byte order (negative counts from the end). Owned by `sd`: valid
+ * until `sd` is freed. NULL on error (SWISH_ERR_INVALID_ARGUMENT when out of range).
+ */
+const char *swish_state_dict_metadata_key(const swish_state_dict *sd, int64_t index);
+
+/**
+ * The metadata value stored under `key`. Owned by `sd`: valid until `sd` is freed, even if the entry is
+ * changed. NULL with SWISH_ERR_INVALID_ARGUMENT if there is none.
+ */
+const char *swish_state_dict_metadata_get(const swish_state_dict *sd, const char *key);
+
+/**
+ * Sets metadata `key` to `value` (both UTF-8, copied), replacing an existing value; a NULL `value` removes
+ * the key (SWISH_OK if it was absent). SWISH_ERR_INVALID_ARGUMENT for a NULL key or a non-UTF-8 string.
+ */
+swish_status swish_state_dict_metadata_set(swish_state_dict *sd, const char *key, const char *value);
+
+/**
+ * Writes the state of `opt` (each parameter's step count and buffers, keyed by the parameter's name in
+ * `m`, or by its position in `opt` when `m` is NULL) and its hyperparameters to the safetensors file at
+ * `path`, atomically (see the section's text for the layout). Save the module too, with
+ * swish_save_safetensors(): the optimizer's file holds no weights. SWISH_ERR_INVALID_ARGUMENT when a
+ * parameter of `opt` is not a parameter of `m`, or for a NULL, empty or non-UTF-8 path; SWISH_ERR_IO when
+ * the file cannot be written (an existing file is then unchanged).
+ */
+swish_status swish_optimizer_save(const swish_optimizer *opt, const swish_module *m, const char *path);
+
+/**
+ * Replaces the state and the learning rate of `opt` with those swish_optimizer_save() wrote to `path`,
+ * matching parameters by their names in `m` (or by position when `m` is NULL, as when saved). Everything is
+ * checked before anything changes: SWISH_ERR_IO / SWISH_ERR_FORMAT for a file that cannot be read, is
+ * malformed or is not an optimizer state; SWISH_ERR_INVALID_ARGUMENT when it holds another type of
+ * optimizer, other hyperparameters (all but the learning rate must be equal), or state for other
+ * parameters (the message lists them); SWISH_ERR_SHAPE when a buffer's shape is not its parameter's. On
+ * any error `opt` is unchanged.
+ */
+swish_status swish_optimizer_load(swish_optimizer *opt, const swish_module *m, const char *path);
 
 #ifdef __cplusplus
 } /* extern "C" */

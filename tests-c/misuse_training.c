@@ -2,6 +2,7 @@
  * fail with the documented status and a message naming the function, change nothing, and leave the
  * process running. Exits non-zero on the first unexpected outcome count > 0. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <swish.h>
@@ -139,6 +140,43 @@ int main(void) {
     expect_true("double free", swish_optimizer_free(opt) == SWISH_ERR_INVALID_HANDLE);
     expect_error("double free of an optimizer", SWISH_ERR_INVALID_HANDLE, "already freed");
     expect_values("w after all of the above", w, wv, 4);
+
+    /* --- Optimizers over a module: bad module handles and unusable modules; no handle made. --- */
+    const int64_t handles_before_modules = swish_live_handles();
+    swish_module *net = swish_linear_new(2, 2, true, NULL);
+    swish_module *gone = swish_linear_new(2, 2, true, NULL);
+    swish_module_free(gone);
+    expect_true("adam over NULL module", swish_adam_new_module(NULL, NULL) == NULL);
+    expect_error("adam_new_module(NULL)", SWISH_ERR_INVALID_ARGUMENT, "swish_adam_new_module: argument 'm' is NULL");
+    expect_true("sgd over a freed module", swish_sgd_new_module(gone, NULL) == NULL);
+    expect_error("sgd_new_module(freed)", SWISH_ERR_INVALID_HANDLE,
+                 "swish_sgd_new_module: argument 'm' is a module handle that was already freed");
+    expect_true("adamw over a tensor", swish_adamw_new_module((swish_module *)w, NULL) == NULL);
+    expect_error("adamw_new_module(tensor)", SWISH_ERR_INVALID_HANDLE, "argument 'm' is a tensor handle, expected a module");
+    swish_optimizer *real = swish_sgd_new_module(net, NULL);
+    expect_true("sgd over a module", real != NULL && swish_optimizer_num_params(real) == 2);
+    expect_true("yogi over an optimizer", swish_yogi_new_module((swish_module *)real, NULL) == NULL);
+    expect_error("yogi_new_module(optimizer)", SWISH_ERR_INVALID_HANDLE, "is an optimizer handle, expected a module");
+    swish_optimizer_free(real);
+    expect_true("yogi over a garbage handle", swish_yogi_new_module((swish_module *)(uintptr_t)0x1234, NULL) == NULL);
+    expect_error("yogi_new_module(garbage)", SWISH_ERR_INVALID_HANDLE, "is not a Swish module handle");
+    /* NULL after a failure keeps that failure: one check after the chain. */
+    expect_true("NULL propagates", swish_adam_new_module(swish_linear_new(-1, 2, true, NULL), NULL) == NULL);
+    expect_error("adam_new_module(failed linear_new)", SWISH_ERR_INVALID_ARGUMENT, "swish_linear_new");
+    swish_module *lazy = swish_lazy_linear_new(3, true, NULL);
+    expect_true("adam over an uninitialized lazy module", swish_adam_new_module(lazy, NULL) == NULL);
+    expect_error("adam_new_module(lazy)", SWISH_ERR_STATE, "uninitialized parameter");
+    swish_module *relu = swish_relu_new();
+    expect_true("sgd over a module without parameters", swish_sgd_new_module(relu, NULL) == NULL);
+    expect_error("sgd_new_module(ReLU)", SWISH_ERR_INVALID_ARGUMENT, "empty parameter list (the ReLU has no parameters)");
+    swish_adam_options_default(&adam);
+    adam.beta1 = 1.5f;
+    expect_true("bad options over a module", swish_adam_new_module(net, &adam) == NULL);
+    expect_error("adam_new_module beta1 1.5", SWISH_ERR_INVALID_ARGUMENT, "swish_adam_new_module: Invalid beta parameter at index 0");
+    swish_module_free(lazy);
+    swish_module_free(relu);
+    swish_module_free(net);
+    expect_true("no handle leaked by module optimizers", swish_live_handles() == handles_before_modules);
 
     /* --- Losses: shapes, class indices, reductions. --- */
     swish_scope_begin();

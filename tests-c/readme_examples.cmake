@@ -1,9 +1,10 @@
 # Compiles and runs the code blocks of README.md, so the examples there are real. Run by the readme_c
-# and readme_swift ctests:
+# and readme_swift ctests, and on other Markdown files (given as README) by those of tests-c/packaging.cmake:
 #   cmake -DREADME=... -DLANG=c|swift -DWORK_DIR=... -DMAX_LINES=N [compiler settings] -P readme_examples.cmake
 # Every block fenced as ```c (or ```swift) is compiled against the library built in this tree and run; it
 # must exit 0. If the next block after it is fenced as ```text, the program's output must be exactly that
-# text. The first block may have at most MAX_LINES lines (the README promises short examples).
+# text. The first block may have at most MAX_LINES lines (the README promises short examples). A block
+# whose fence says more than the language (```c fragment) is a fragment and is not compiled.
 #   C:     -DC_COMPILER= -DINCLUDE_DIR= -DLIBRARY= [-DEXTRA_FLAGS= (sanitizer flags, joined with "|")]
 #   Swift: -DSWIFTC= -DSWIFT_BIN_DIR= (SwiftPM's .build/<configuration>) -DMODULE_MAP= (COpenBLAS)
 #          -DOPENBLAS_INCLUDE_DIRS= -DOPENBLAS_LIBRARY_DIRS= (lists joined with "|")
@@ -16,6 +17,7 @@ foreach(var README LANG WORK_DIR MAX_LINES)
 endforeach()
 
 file(READ "${README}" text)
+get_filename_component(doc "${README}" NAME)
 file(MAKE_DIRECTORY "${WORK_DIR}")
 set(fence "```")
 set(position 0)
@@ -32,7 +34,7 @@ while(TRUE)
   string(SUBSTRING "${rest}" ${body_start} -1 rest)
   string(FIND "${rest}" "\n${fence}" end)
   if(end EQUAL -1)
-    message(FATAL_ERROR "README.md: a ${fence}${LANG} block is not closed")
+    message(FATAL_ERROR "${doc}: a ${fence}${LANG} block is not closed")
   endif()
   math(EXPR end_with_newline "${end} + 1")
   string(SUBSTRING "${rest}" 0 ${end_with_newline} code)
@@ -49,7 +51,7 @@ while(TRUE)
     string(SUBSTRING "${rest}" ${opening_length} -1 output_rest)
     string(FIND "${output_rest}" "${fence}" output_end)
     if(output_end EQUAL -1)
-      message(FATAL_ERROR "README.md: a ${fence}text block is not closed")
+      message(FATAL_ERROR "${doc}: a ${fence}text block is not closed")
     endif()
     string(SUBSTRING "${output_rest}" 0 ${output_end} expected)
     set(has_expected TRUE)
@@ -59,7 +61,7 @@ while(TRUE)
   string(REGEX MATCHALL "\n" newlines "${code}")
   list(LENGTH newlines lines)
   if(count EQUAL 1 AND lines GREATER MAX_LINES)
-    message(FATAL_ERROR "README.md: the first ${LANG} example has ${lines} lines, more than ${MAX_LINES}")
+    message(FATAL_ERROR "${doc}: the first ${LANG} example has ${lines} lines, more than ${MAX_LINES}")
   endif()
 
   set(exe "${WORK_DIR}/readme_${LANG}_${count}")
@@ -101,25 +103,25 @@ while(TRUE)
 
   execute_process(COMMAND ${compile} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "README.md ${LANG} example ${count} does not compile:\n${out}\nsource:\n${code}")
+    message(FATAL_ERROR "${doc} ${LANG} example ${count} does not compile:\n${out}\nsource:\n${code}")
   endif()
   execute_process(COMMAND "${exe}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
                   WORKING_DIRECTORY "${WORK_DIR}")
-  message(STATUS "README.md ${LANG} example ${count} printed:\n${out}${err}")
+  message(STATUS "${doc} ${LANG} example ${count} printed:\n${out}${err}")
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "README.md ${LANG} example ${count} exited with ${rc}")
+    message(FATAL_ERROR "${doc} ${LANG} example ${count} exited with ${rc}")
   endif()
   if(has_expected)
     string(STRIP "${out}" out_stripped)
     string(STRIP "${expected}" expected_stripped)
     if(NOT out_stripped STREQUAL expected_stripped)
-      message(FATAL_ERROR "README.md ${LANG} example ${count} printed something other than what the README shows:\n"
-                          "README:\n${expected_stripped}\nprogram:\n${out_stripped}")
+      message(FATAL_ERROR "${doc} ${LANG} example ${count} printed something other than what ${doc} shows:\n"
+                          "${doc}:\n${expected_stripped}\nprogram:\n${out_stripped}")
     endif()
   endif()
 endwhile()
 
 if(count EQUAL 0)
-  message(FATAL_ERROR "README.md has no ${fence}${LANG} block")
+  message(FATAL_ERROR "${doc} has no ${fence}${LANG} block")
 endif()
-message(STATUS "README.md: ${count} ${LANG} example(s) compiled, ran and printed what the README shows")
+message(STATUS "${doc}: ${count} ${LANG} example(s) compiled, ran and printed what ${doc} shows")

@@ -92,3 +92,5 @@ add_test(NAME readme_swift
                  "-DOPENBLAS_INCLUDE_DIRS=${_openblas_include_dirs}"
                  "-DOPENBLAS_LIBRARY_DIRS=${_openblas_library_dirs}"
                  -P "${_tests_c}/readme_examples.cmake")
+
+include("${CMAKE_CURRENT_SOURCE_DIR}/tests-c/packaging.cmake")

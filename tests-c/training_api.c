@@ -1,7 +1,8 @@
 /* training_api: the activation, loss, optimizer and training-helper APIs used correctly from C.
  * Optimizer options are checked field by field: each optimizer runs 5 steps with non-default options and
  * must match a reference loop written here in double precision, so a field read from the wrong place
- * shows. Loss values were computed by PyTorch 2.15. Exits non-zero on any mismatch. */
+ * shows. Optimizers over a module take its parameters once each and outlive the module handle. Loss values
+ * were computed by PyTorch 2.15. Exits non-zero on any mismatch. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,7 +133,55 @@ static void check_yogi(void) {
     swish_tensor_free(p);
 }
 
+/* Optimizers over a module: each takes the module's parameters once (a tied layer counts once), and
+ * keeps updating them after the module handle is freed. */
+static void check_module_optimizers(void) {
+    swish_generator *gen = swish_generator_new(11);
+    swish_module *shared = swish_linear_new(3, 3, true, gen);
+    swish_module *layers[] = {swish_linear_new(2, 3, true, gen), swish_relu_new(), shared, swish_relu_new(), shared,
+                              swish_linear_new(3, 1, true, gen)};
+    swish_module *net = swish_sequential_new(layers, 6);
+    for (int i = 0; i < 6; i++) {
+        if (i != 4) swish_module_free(layers[i]); /* the Sequential retains them; layers[4] is `shared` */
+    }
+    swish_generator_free(gen);
+    swish_sgd_options sgd;
+    swish_sgd_options_default(&sgd);
+    sgd.momentum = 0.9f;
+    swish_yogi_options yogi;
+    swish_yogi_options_default(&yogi);
+    swish_optimizer *opts[] = {swish_sgd_new_module(net, &sgd), swish_adam_new_module(net, NULL),
+                               swish_adamw_new_module(net, NULL), swish_yogi_new_module(net, &yogi)};
+    for (int i = 0; i < 4; i++) {
+        expect_near("module optimizer: 6 distinct parameters", (double)swish_optimizer_num_params(opts[i]), 6, 0);
+        swish_optimizer_free(opts[i]);
+    }
+
+    /* Adam over the module, then the module freed: the optimizer still holds and updates the tensors. */
+    swish_adam_options o;
+    swish_adam_options_default(&o);
+    o.lr = 0.01f;
+    swish_optimizer *opt = swish_adam_new_module(net, &o);
+    swish_tensor *w = swish_module_param(net, "0.weight"); /* a handle to the parameter itself */
+    float before[6], after[6];
+    swish_tensor_copy_to(w, before, 6);
+    expect_near("free the module", swish_module_free(net), SWISH_OK, 0);
+    swish_scope_begin();
+    swish_optimizer_zero_grad(opt);
+    expect_near("backward", swish_backward(swish_sum(swish_square(w))), SWISH_OK, 0);
+    expect_near("step after the module was freed", swish_optimizer_step(opt), SWISH_OK, 0);
+    swish_scope_end();
+    swish_tensor_copy_to(w, after, 6);
+    /* Adam's first step moves each element by lr against its gradient's sign (g = 2w here). */
+    for (int i = 0; i < 6; i++) expect_near("first Adam step of 0.weight", after[i], before[i] - 0.01 * (before[i] > 0 ? 1 : -1), 1e-5);
+    swish_optimizer_free(opt);
+    swish_tensor_free(w);
+}
+
 int main(void) {
+    const int64_t handles_at_start = swish_live_handles();
+    check_module_optimizers();
+    expect_near("module optimizers release every handle", (double)(swish_live_handles() - handles_at_start), 0, 0);
     check_sgd();
     check_adam(0);
     check_adam(1);

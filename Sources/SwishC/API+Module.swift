@@ -475,21 +475,32 @@ public func swish_module_load_state_dict(
         let module = try moduleArg(m, "m")
         let source = try stateDictArg(sd, "sd").dict
         let result = try module._loadStateDict(source, strict: strict)
-        if let missingOut {
-            // A missing key maps to the module's current tensor; an uninitialized lazy parameter has none
-            // and is listed with an empty tensor.
-            let missing = try result.missingKeys.map { key -> (String, Tensor) in
-                let t = (try? module._parameter(key)) ?? (try? module._buffer(key))
-                return (key, try t ?? Tensor._full([0], 0))
-            }
-            missingOut.pointee = try Registry.shared.register(
-                StateDictBox(StateDict(missing)), kind: .stateDict, scoped: false)
+        try reportIncompatibleKeys(result, of: module, source: source, missingOut, unexpectedOut)
+    }
+}
+
+/// Hands the keys a load did not match to a C caller as new state dicts (owned by the caller), for the
+/// out-parameters that are not NULL: missing keys with the module's current tensor (an empty tensor for
+/// an uninitialized lazy parameter), unexpected keys with the tensor of `source`.
+func reportIncompatibleKeys(
+    _ result: IncompatibleKeys, of module: Module, source: StateDict,
+    _ missingOut: UnsafeMutablePointer<OpaquePointer?>?, _ unexpectedOut: UnsafeMutablePointer<OpaquePointer?>?
+) throws {
+    if let missingOut {
+        let missing = try result.missingKeys.map { key -> (String, Tensor) in
+            let t = (try? module._parameter(key)) ?? (try? module._buffer(key))
+            return (key, try t ?? Tensor._full([0], 0))
         }
-        if let unexpectedOut {
-            let unexpected = result.unexpectedKeys.map { ($0, source[$0]!) }
-            unexpectedOut.pointee = try Registry.shared.register(
-                StateDictBox(StateDict(unexpected)), kind: .stateDict, scoped: false)
+        missingOut.pointee = try Registry.shared.register(
+            StateDictBox(StateDict(missing)), kind: .stateDict, scoped: false)
+    }
+    if let unexpectedOut {
+        let unexpected = try result.unexpectedKeys.map { key -> (String, Tensor) in
+            guard let t = source[key] else { throw SwishError.internal("unexpected key '\(key)' is not in the state dict") }
+            return (key, t)
         }
+        unexpectedOut.pointee = try Registry.shared.register(
+            StateDictBox(StateDict(unexpected)), kind: .stateDict, scoped: false)
     }
 }
 

@@ -1,10 +1,11 @@
+import CSwish
 import Swish
 
-// Optimizers over an explicit list of parameters, gradient clipping and learning-rate schedules.
+// Optimizers over an explicit list of parameters or over a module's parameters, gradient clipping and
+// learning-rate schedules.
 //
-// The option structs are plain C structs declared in include/swish.h. @_cdecl cannot name C struct types
-// that Swift does not import, so the shims read and write their fields at the offsets the C ABI gives
-// them (all fields 4 bytes, bools last), listed next to each struct below.
+// The option structs are include/swish.h's own (imported through the CSwish module), so the shims read
+// and write them by field name and the compiler keeps them in step with the header.
 
 @inline(__always)
 func optimizerArg(_ h: OpaquePointer?, _ name: String = "opt") throws -> Optimizer {
@@ -22,6 +23,12 @@ private func parameterList(_ params: UnsafePointer<OpaquePointer?>?, _ n: Int) t
     return try (0..<n).map { try tensorArg(params[$0], "params[\($0)]") }
 }
 
+/// The parameters of the module behind handle `m`, each once (named_parameters order). The optimizer
+/// made from them holds the tensors themselves, so it keeps working after the module handle is freed.
+private func moduleParameters(_ m: OpaquePointer?) throws -> [Tensor] {
+    try Optimizer.parameters(of: try moduleArg(m, "m"))
+}
+
 /// Registers a new optimizer handle owned by the caller (never by a scope).
 private func returnOptimizer(function: String = #function, _ body: () throws -> Optimizer) -> OpaquePointer? {
     do {
@@ -32,126 +39,122 @@ private func returnOptimizer(function: String = #function, _ body: () throws -> 
     }
 }
 
-/// Reads and writes the fields of an option struct by byte offset.
-private struct COptions {
-    let raw: UnsafeMutableRawPointer
-    func float(_ offset: Int) -> Float { raw.load(fromByteOffset: offset, as: Float.self) }
-    func bool(_ offset: Int) -> Bool { raw.load(fromByteOffset: offset, as: UInt8.self) != 0 }
-    func set(_ offset: Int, _ v: Float) { raw.storeBytes(of: v, toByteOffset: offset, as: Float.self) }
-    func set(_ offset: Int, _ v: Bool) { raw.storeBytes(of: v ? 1 : 0, toByteOffset: offset, as: UInt8.self) }
-}
-
-private func optionsArg(_ p: UnsafeMutableRawPointer?) throws -> COptions {
+/// The options struct behind `p`, for the functions that fill one.
+private func optionsArg<Options>(_ p: UnsafeMutablePointer<Options>?) throws -> UnsafeMutablePointer<Options> {
     guard let p else { throw SwishError.invalidArgument("argument 'opts' is NULL") }
-    return COptions(raw: p)
+    return p
 }
 
-// swish_sgd_options: lr 0, momentum 4, dampening 8, weight_decay 12, nesterov 16 (bool).
+// MARK: SGD
+
 @_cdecl("swish_sgd_options_default")
-public func swish_sgd_options_default(_ opts: UnsafeMutableRawPointer?) -> Int32 {
+public func swish_sgd_options_default(_ opts: UnsafeMutablePointer<swish_sgd_options>?) -> Int32 {
     returnStatus {
-        let o = try optionsArg(opts)
-        o.set(0, Float(1e-3))
-        o.set(4, Float(0))
-        o.set(8, Float(0))
-        o.set(12, Float(0))
-        o.set(16, false)
+        try optionsArg(opts).pointee = swish_sgd_options(
+            lr: 1e-3, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false)
     }
+}
+
+/// SGD over `list` with the options at `opts` (NULL: the defaults).
+private func makeSGD(_ list: [Tensor], _ opts: UnsafePointer<swish_sgd_options>?) throws -> SGD {
+    guard let o = opts?.pointee else { return try SGD(list) }
+    return try SGD(
+        list, learningRate: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay,
+        nesterov: o.nesterov)
 }
 
 @_cdecl("swish_sgd_new")
 public func swish_sgd_new(
-    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafeMutableRawPointer?
+    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafePointer<swish_sgd_options>?
 ) -> OpaquePointer? {
-    returnOptimizer {
-        let list = try parameterList(params, n)
-        guard let opts else { return try SGD(list) }
-        let o = COptions(raw: opts)
-        return try SGD(
-            list, learningRate: o.float(0), momentum: o.float(4), dampening: o.float(8), weightDecay: o.float(12),
-            nesterov: o.bool(16))
-    }
+    returnOptimizer { try makeSGD(try parameterList(params, n), opts) }
 }
 
-// swish_adam_options (Adam and AdamW): lr 0, beta1 4, beta2 8, eps 12, weight_decay 16, amsgrad 20 (bool).
-private func adamDefaults(_ opts: UnsafeMutableRawPointer?, weightDecay: Float) throws {
-    let o = try optionsArg(opts)
-    o.set(0, Float(1e-3))
-    o.set(4, Float(0.9))
-    o.set(8, Float(0.999))
-    o.set(12, Float(1e-8))
-    o.set(16, weightDecay)
-    o.set(20, false)
+@_cdecl("swish_sgd_new_module")
+public func swish_sgd_new_module(_ m: OpaquePointer?, _ opts: UnsafePointer<swish_sgd_options>?) -> OpaquePointer? {
+    returnOptimizer { try makeSGD(try moduleParameters(m), opts) }
+}
+
+// MARK: Adam and AdamW
+
+private func adamDefaults(_ opts: UnsafeMutablePointer<swish_adam_options>?, weightDecay: Float) throws {
+    try optionsArg(opts).pointee = swish_adam_options(
+        lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: weightDecay, amsgrad: false)
 }
 
 @_cdecl("swish_adam_options_default")
-public func swish_adam_options_default(_ opts: UnsafeMutableRawPointer?) -> Int32 {
+public func swish_adam_options_default(_ opts: UnsafeMutablePointer<swish_adam_options>?) -> Int32 {
     returnStatus { try adamDefaults(opts, weightDecay: 0) }
 }
 
 @_cdecl("swish_adamw_options_default")
-public func swish_adamw_options_default(_ opts: UnsafeMutableRawPointer?) -> Int32 {
+public func swish_adamw_options_default(_ opts: UnsafeMutablePointer<swish_adam_options>?) -> Int32 {
     returnStatus { try adamDefaults(opts, weightDecay: 1e-2) }
+}
+
+/// Adam, or AdamW when `decoupled`, over `list` with the options at `opts` (NULL: the defaults).
+private func makeAdam(_ list: [Tensor], _ opts: UnsafePointer<swish_adam_options>?, decoupled: Bool) throws -> Adam {
+    guard let o = opts?.pointee else { return decoupled ? try AdamW(list) : try Adam(list) }
+    let betas = (o.beta1, o.beta2)
+    return decoupled
+        ? try AdamW(
+            list, learningRate: o.lr, betas: betas, eps: o.eps, weightDecay: o.weight_decay, amsgrad: o.amsgrad)
+        : try Adam(list, learningRate: o.lr, betas: betas, eps: o.eps, weightDecay: o.weight_decay, amsgrad: o.amsgrad)
 }
 
 @_cdecl("swish_adam_new")
 public func swish_adam_new(
-    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafeMutableRawPointer?
+    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafePointer<swish_adam_options>?
 ) -> OpaquePointer? {
-    returnOptimizer {
-        let list = try parameterList(params, n)
-        guard let opts else { return try Adam(list) }
-        let o = COptions(raw: opts)
-        return try Adam(
-            list, learningRate: o.float(0), betas: (o.float(4), o.float(8)), eps: o.float(12),
-            weightDecay: o.float(16), amsgrad: o.bool(20))
-    }
+    returnOptimizer { try makeAdam(try parameterList(params, n), opts, decoupled: false) }
+}
+
+@_cdecl("swish_adam_new_module")
+public func swish_adam_new_module(_ m: OpaquePointer?, _ opts: UnsafePointer<swish_adam_options>?) -> OpaquePointer? {
+    returnOptimizer { try makeAdam(try moduleParameters(m), opts, decoupled: false) }
 }
 
 @_cdecl("swish_adamw_new")
 public func swish_adamw_new(
-    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafeMutableRawPointer?
+    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafePointer<swish_adam_options>?
 ) -> OpaquePointer? {
-    returnOptimizer {
-        let list = try parameterList(params, n)
-        guard let opts else { return try AdamW(list) }
-        let o = COptions(raw: opts)
-        return try AdamW(
-            list, learningRate: o.float(0), betas: (o.float(4), o.float(8)), eps: o.float(12),
-            weightDecay: o.float(16), amsgrad: o.bool(20))
+    returnOptimizer { try makeAdam(try parameterList(params, n), opts, decoupled: true) }
+}
+
+@_cdecl("swish_adamw_new_module")
+public func swish_adamw_new_module(_ m: OpaquePointer?, _ opts: UnsafePointer<swish_adam_options>?) -> OpaquePointer? {
+    returnOptimizer { try makeAdam(try moduleParameters(m), opts, decoupled: true) }
+}
+
+// MARK: Yogi
+
+@_cdecl("swish_yogi_options_default")
+public func swish_yogi_options_default(_ opts: UnsafeMutablePointer<swish_yogi_options>?) -> Int32 {
+    returnStatus {
+        try optionsArg(opts).pointee = swish_yogi_options(
+            lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-3, initial_accumulator: 1e-6, weight_decay: 0)
     }
 }
 
-// swish_yogi_options: lr 0, beta1 4, beta2 8, eps 12, initial_accumulator 16, weight_decay 20.
-@_cdecl("swish_yogi_options_default")
-public func swish_yogi_options_default(_ opts: UnsafeMutableRawPointer?) -> Int32 {
-    returnStatus {
-        let o = try optionsArg(opts)
-        o.set(0, Float(1e-2))
-        o.set(4, Float(0.9))
-        o.set(8, Float(0.999))
-        o.set(12, Float(1e-3))
-        o.set(16, Float(1e-6))
-        o.set(20, Float(0))
-    }
+/// Yogi over `list` with the options at `opts` (NULL: the defaults).
+private func makeYogi(_ list: [Tensor], _ opts: UnsafePointer<swish_yogi_options>?) throws -> Yogi {
+    guard let o = opts?.pointee else { return try Yogi(list) }
+    return try Yogi(
+        list, learningRate: o.lr, betas: (o.beta1, o.beta2), eps: o.eps, initialAccumulator: o.initial_accumulator,
+        weightDecay: o.weight_decay)
 }
 
 @_cdecl("swish_yogi_new")
 public func swish_yogi_new(
-    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafeMutableRawPointer?
+    _ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ opts: UnsafePointer<swish_yogi_options>?
 ) -> OpaquePointer? {
-    returnOptimizer {
-        let list = try parameterList(params, n)
-        guard let opts else { return try Yogi(list) }
-        let o = COptions(raw: opts)
-        return try Yogi(
-            list, learningRate: o.float(0), betas: (o.float(4), o.float(8)), eps: o.float(12),
-            initialAccumulator: o.float(16), weightDecay: o.float(20))
-    }
+    returnOptimizer { try makeYogi(try parameterList(params, n), opts) }
 }
 
-// Optimizers over a module's parameters (phase 2, with the module API) belong here: each collects the
-// module's parameters the way parameterList does and calls the same Swift initializer.
+@_cdecl("swish_yogi_new_module")
+public func swish_yogi_new_module(_ m: OpaquePointer?, _ opts: UnsafePointer<swish_yogi_options>?) -> OpaquePointer? {
+    returnOptimizer { try makeYogi(try moduleParameters(m), opts) }
+}
 
 // MARK: Using an optimizer
 

@@ -35,19 +35,19 @@ enum Status: Int32 {
 
 /// What the C ABI keeps per thread: the last error and the stack of open scopes.
 final class CState {
-    var status: Status = .ok
+    @exclusivity(unchecked) var status: Status = .ok
     /// The last error's message, owned here (a C string valid until the next error on this thread).
-    var message: UnsafeMutablePointer<CChar>? = nil
+    @exclusivity(unchecked) var message: UnsafeMutablePointer<CChar>? = nil
 
     struct Scope {
         let id: UInt64
         var handles: [OpaquePointer] = []
     }
-    var scopes: [Scope] = []
+    @exclusivity(unchecked) var scopes: [Scope] = []
     /// Grad modes saved by swish_no_grad_begin.
-    var noGradStack: [Bool] = []
+    @exclusivity(unchecked) var noGradStack: [Bool] = []
     /// Backing store of the string swish_tensor_str returned last.
-    var lastString: UnsafeMutablePointer<CChar>? = nil
+    @exclusivity(unchecked) var lastString: UnsafeMutablePointer<CChar>? = nil
 
     var currentScopeID: UInt64 { scopes.last?.id ?? 0 }
 

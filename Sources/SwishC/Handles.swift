@@ -57,7 +57,7 @@ final class Registry: @unchecked Sendable {
     }
 
     private let lock = Lock()
-    private var t = Table()
+    @exclusivity(unchecked) private var t = Table()
 
     private static func encode(index: Int, generation: UInt32, kind: HandleKind) -> OpaquePointer {
         let v =

@@ -110,6 +110,53 @@ import Testing
         #expect(opt.learningRate == 0.1)
     }
 
+    /// A net with a layer placed twice (tied), drawn from `seed`.
+    static func tiedNet(seed: UInt64) -> Sequential {
+        let g = Generator(seed: seed)
+        let shared = Linear(3, 3, generator: g)
+        return Sequential(Linear(2, 3, generator: g), ReLU(), shared, ReLU(), shared, Linear(3, 1, generator: g))
+    }
+
+    @Test func optimizersOverAModuleTakeItsParametersOnceEach() throws {
+        let net = Self.tiedNet(seed: 3)
+        let expected = net.parameters()
+        #expect(expected.count == 6)  // the tied layer's weight and bias count once
+        let optimizers: [Optimizer] = [
+            try SGD(net, learningRate: 0.1, momentum: 0.9), try Adam(net, learningRate: 1e-2), try AdamW(net),
+            try Yogi(net),
+        ]
+        for opt in optimizers {
+            #expect(opt.parameters.count == expected.count)
+            #expect(zip(opt.parameters, expected).allSatisfy { $0 === $1 })
+        }
+        #expect((optimizers[2] as! AdamW).weightDecay == 1e-2)
+        #expect((optimizers[3] as! Yogi).learningRate == 1e-2)
+
+        // Three Adam steps over the module give what three over net.parameters() of a twin net give.
+        let twin = Self.tiedNet(seed: 3)
+        let viaList = try Adam(twin.parameters(), learningRate: 1e-2)
+        let x = Tensor([1, -1, 0.5, 2], shape: [2, 2])
+        for _ in 0..<3 {
+            for (n, opt) in [(net, optimizers[1]), (twin, viaList)] {
+                opt.zeroGrad()
+                n(x).square().sum().backward()
+                opt.step()
+            }
+        }
+        #expect(net.parameters().map(\.scalars) == twin.parameters().map(\.scalars))
+        #expect(net.parameters()[0].scalars != Self.tiedNet(seed: 3).parameters()[0].scalars)  // they moved
+    }
+
+    @Test func optimizersOverAModuleReportUnusableModules() throws {
+        let lazy = Sequential(LazyLinear(4), ReLU())
+        #expect(throws: SwishError.self) { try Adam(lazy) }  // uninitialized lazy parameters
+        #expect(throws: SwishError.invalidArgument("optimizer got an empty parameter list (the ReLU has no parameters)")) {
+            try SGD(ReLU())
+        }
+        _ = lazy(Tensor.zeros([1, 3]))
+        #expect(try Yogi(lazy).parameters.count == 2)
+    }
+
     @Test func stepWithoutGradientsChangesNothing() throws {
         let w = Tensor([1, 2], requiresGrad: true)
         let opt = try Adam([w], learningRate: 0.1)

@@ -152,3 +152,107 @@ struct SafetensorsPythonInteropTests {
         }
     }
 }
+
+@Suite(
+    .enabled(
+        if: PythonSafetensors.shouldRun,
+        "python3 with numpy and safetensors is not installed (pip install safetensors numpy); SWISH_REQUIRE_PYTHON_INTEROP=1 makes this a failure"
+    ))
+struct SafetensorsPythonModelInteropTests {
+    /// A Swish model's file, read by the numpy flavour: exactly the state dict's keys (tied ones twice),
+    /// shapes, float32 and the values bit for bit, and the metadata; then the optimizer's file.
+    @Test func swishModelAndOptimizerFilesReadInPython() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let net = tiedNet(generator: Generator(seed: 8))
+        let path = folder.appendingPathComponent("tied.safetensors").path
+        try net.save(to: path, metadata: ["epoch": "4", "format": "pt"])
+
+        let seen = try PythonSafetensors.runScript(readWithNumpy, [path], folder: folder)
+        #expect((seen["metadata"] as? [String: String]) == ["epoch": "4", "format": "pt"])
+        let described = try #require(seen["tensors"] as? [String: [String: Any]])
+        let sd = net.stateDict()
+        #expect(Set(described.keys) == Set(sd.keys))
+        #expect(described.count == 8, "2.* and 4.* both present")
+        for (key, t) in sd {
+            let d = try #require(described[key], "python did not see '\(key)'")
+            #expect(d["dtype"] as? String == "float32", "dtype of \(key)")
+            #expect(d["shape"] as? [Int] == t.shape.array, "shape of \(key)")
+            #expect((d["bits"] as? [Int])?.map { UInt32($0) } == bitPatterns(t), "values of \(key)")
+        }
+
+        let opt = try Adam(net.parameters(), learningRate: 0.01)
+        mseLoss(net(Tensor.rand([3, 4], generator: Generator(seed: 2))), Tensor.zeros([3, 1])).backward()
+        opt.step()
+        let optPath = folder.appendingPathComponent("adam.safetensors").path
+        try opt.save(to: optPath, module: net)
+        let state = try PythonSafetensors.runScript(readWithNumpy, [optPath], folder: folder)
+        let metadata = try #require(state["metadata"] as? [String: String])
+        #expect(metadata["optimizer"] == "Adam" && metadata["state.2.weight.step"] == "1" && metadata["lr"] != nil)
+        let buffers = try #require(state["tensors"] as? [String: [String: Any]])
+        #expect(buffers.count == 12, "exp_avg and exp_avg_sq of 6 distinct parameters")
+        let m = try #require(opt.stateSnapshot()[2]?.buffers["exp_avg"])
+        #expect((buffers["state.2.weight.exp_avg"]?["bits"] as? [Int])?.map { UInt32($0) } == bitPatterns(m))
+    }
+}
+
+extension PythonSafetensors {
+    /// Whether the interpreter can import torch and safetensors.torch (never required: CI has no torch).
+    static let torchAvailable = run(["-c", "import torch, safetensors.torch"]).status == 0
+}
+
+/// Builds the PyTorch model `kind`, loads a Swish file into it with load_state_dict(load_file(f))
+/// (strict), runs it on the io file's X and reports the largest difference from Swish's Y.
+private let loadIntoTorch = """
+    import json, sys
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+    from safetensors.torch import load_file
+    kind, model_path, io_path, out = sys.argv[1:5]
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(20, 256)
+            self.out = nn.Linear(256, 10)
+        def forward(self, X):
+            return self.out(F.relu(self.hidden(X)))
+    if kind == "tied":
+        shared = nn.Linear(8, 8)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(), nn.Linear(8, 1))
+    else:
+        model = MLP()
+    result = model.load_state_dict(load_file(model_path))
+    io = load_file(io_path)
+    with torch.no_grad():
+        y = model(io["X"])
+    report = {"max_diff": (y - io["Y"]).abs().max().item(), "missing": result.missing_keys,
+              "unexpected": result.unexpected_keys}
+    if kind == "tied":
+        report["tied"] = model[2].weight is model[4].weight
+    with open(out, "w") as f:
+        json.dump(report, f)
+    """
+
+/// Runs only where torch is installed (by hand, next to Tests/generate): Swish's files load into the
+/// equivalent PyTorch models with `load_state_dict(load_file(f))` and give Swish's outputs.
+@Suite(.enabled(if: PythonSafetensors.torchAvailable, "torch is not installed (optional: CI never needs it)"))
+struct SafetensorsTorchInteropTests {
+    @Test(arguments: ["tied", "mlp"])
+    func swishFileLoadsIntoPyTorchWithLoadStateDict(_ kind: String) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let net: Module = kind == "tied" ? tiedNet(generator: Generator(seed: 12)) : SeedNets.MLP()
+        let x = Tensor.rand([3, kind == "tied" ? 4 : 20], generator: Generator(seed: 13))
+        let y = net(x)
+        let model = folder.appendingPathComponent("model.safetensors").path
+        let io = folder.appendingPathComponent("io.safetensors").path
+        try net.save(to: model)
+        try Safetensors.save([("X", x), ("Y", y)], to: io)
+        let report = try PythonSafetensors.runScript(loadIntoTorch, [kind, model, io], folder: folder)
+        #expect((report["missing"] as? [String]) == [] && (report["unexpected"] as? [String]) == [])
+        let diff = try #require(report["max_diff"] as? Double)
+        #expect(diff <= 1e-5, "PyTorch's output differs from Swish's by \(diff)")
+        if kind == "tied" { #expect(report["tied"] as? Bool == true) }
+    }
+}

@@ -10,7 +10,10 @@ import Testing
 func close(_ a: [Float], _ b: [Float], atol: Float = 1e-5, rtol: Float = 1e-5) -> Bool {
     guard a.count == b.count else { return false }
     for (x, y) in zip(a, b) {
-        if x.isNaN && y.isNaN { continue }
+        if x.isNaN || y.isNaN {
+            if x.isNaN != y.isNaN { return false }  // |x - NaN| > tol is false, so check NaN first
+            continue
+        }
         if x.isInfinite || y.isInfinite {
             if x != y { return false }
             continue

@@ -1,5 +1,6 @@
-"""Writes the .safetensors fixtures the Swift tests (and later the C tests) read, with the real
-`safetensors` and `torch` packages, so Swish's reader is checked against files PyTorch users make.
+"""Writes the .safetensors fixtures the Swift tests (Tests/SwishTests/Safetensors*.swift, Checkpoint*.swift)
+and the C test tests-c/safetensors_fixtures.c read, with the real `safetensors` and `torch` packages, so
+Swish's reader is checked against files PyTorch users make.
 
 Run by hand (needs torch and safetensors):  python3 Tests/generate/gen_safetensors.py
 

@@ -30,7 +30,9 @@ enum Autograd {
 
         guard let rootNode = root.gradFn else {
             // A leaf: backward just accumulates the seed.
-            try commit([(root, seed)])
+            var leaves: [Tensor] = []
+            queue(seed, forLeaf: root, &leaves)
+            try commit(leaves)
             return
         }
 
@@ -38,6 +40,9 @@ enum Autograd {
         let mark = epoch.add(1, ordering: .relaxed).newValue
         var order: [Node] = []
         var stack: [(Node, Bool)] = [(rootNode, false)]
+        @inline(__always) func push(_ input: Tensor?) {
+            if let child = input?.gradFn, child.mark != mark { stack.append((child, false)) }
+        }
         while let (node, expanded) = stack.popLast() {
             if expanded {
                 order.append(node)
@@ -51,32 +56,33 @@ enum Autograd {
                 )
             }
             stack.append((node, true))
-            for input in [node.in0, node.in1, node.in2] {
-                if let child = input?.gradFn, child.mark != mark { stack.append((child, false)) }
-            }
+            push(node.in0)
+            push(node.in1)
+            push(node.in2)
         }
 
         // Run the nodes from the output towards the leaves, with recording off.
         let wasEnabled = GradMode.set(false)
         defer { GradMode.set(wasEnabled) }
-        var leaves: [(Tensor, Tensor)] = []
+        var leaves: [Tensor] = []
         rootNode.pending = seed
         do {
             for node in order.reversed() {
                 guard let g = node.pending else { continue }
                 node.pending = nil
-                if let out = node.retainedOutput { leaves.append((out, g)) }
+                if let out = node.retainedOutput { queue(g, forLeaf: out, &leaves) }
                 guard let backward = node.backward else { continue }
                 let grads = try backward(g)
                 try route(grads.g0, to: node.in0, leaves: &leaves)
                 try route(grads.g1, to: node.in1, leaves: &leaves)
                 try route(grads.g2, to: node.in2, leaves: &leaves)
             }
+            try commit(leaves)
         } catch {
             for node in order { node.pending = nil }
+            for leaf in leaves { leaf._pendingGrad = nil }
             throw error
         }
-        try commit(leaves)
 
         if !retainGraph {
             for node in order where node.savesTensors {
@@ -88,7 +94,7 @@ enum Autograd {
 
     /// Passes a gradient to the node that made `input`, or queues it for the leaf `input`.
     @inline(__always)
-    private static func route(_ g: Tensor?, to input: Tensor?, leaves: inout [(Tensor, Tensor)]) throws {
+    private static func route(_ g: Tensor?, to input: Tensor?, leaves: inout [Tensor]) throws {
         guard let input, let g else { return }
         guard g.shape == input.shape else {
             throw SwishError.internal(
@@ -100,40 +106,39 @@ enum Autograd {
             } else {
                 node.pending = g
             }
+        } else if let p = input._pendingGrad {
+            input._pendingGrad = try Tensor._addRaw(p, g)  // a leaf used twice gets the sum
         } else {
-            leaves.append((input, g))
+            input._pendingGrad = g
+            leaves.append(input)
         }
     }
 
-    /// Adds each queued gradient into its tensor's `.grad`, only after the whole pass succeeded.
-    private static func commit(_ leaves: [(Tensor, Tensor)]) throws {
-        // Sum gradients per leaf first (a leaf used twice gets both), then write once.
-        var sums: [ObjectIdentifier: (Tensor, Tensor)] = [:]
-        var order: [ObjectIdentifier] = []
-        for (t, g) in leaves {
-            let id = ObjectIdentifier(t)
-            if let (_, s) = sums[id] {
-                sums[id] = (t, try Tensor._addRaw(s, g))
-            } else {
-                sums[id] = (t, g)
-                order.append(id)
+    /// Queues `g` for `leaf` outside the node walk (a leaf root, a retained non-leaf gradient).
+    private static func queue(_ g: Tensor, forLeaf leaf: Tensor, _ leaves: inout [Tensor]) {
+        if leaf._pendingGrad == nil { leaves.append(leaf) }
+        leaf._pendingGrad = g
+    }
+
+    /// Adds each leaf's summed gradient into its `.grad`, only after the whole pass succeeded.
+    ///
+    /// A leaf without a gradient takes the computed tensor itself when nothing else refers to it or its
+    /// memory (no copy, no allocation); otherwise, or when it must not be aliased (the caller's own
+    /// gradient, a tensor another leaf also receives), a copy. Every copy is made before the first write,
+    /// so a failed allocation changes no gradient.
+    private static func commit(_ leaves: [Tensor]) throws {
+        for leaf in leaves where leaf.grad == nil {
+            if !(isKnownUniquelyReferenced(&leaf._pendingGrad) && isKnownUniquelyReferenced(&leaf._pendingGrad!.storage)) {
+                leaf._pendingGrad = try leaf._pendingGrad!.copyDetached()
             }
         }
-        // Allocate everything that can fail before writing anything.
-        var writes: [(Tensor, Tensor, Bool)] = []
-        for id in order {
-            let (t, g) = sums[id]!
-            if let existing = t.grad {
-                writes.append((existing, g, true))
+        for leaf in leaves {
+            let g = leaf._pendingGrad!
+            leaf._pendingGrad = nil
+            if let existing = leaf.grad {
+                _Kernels.addInPlace(existing.mutableBuffer, g.buffer)
             } else {
-                writes.append((t, try g.copyDetached(), false))
-            }
-        }
-        for (t, g, accumulate) in writes {
-            if accumulate {
-                _Kernels.addInPlace(t.mutableBuffer, g.buffer)
-            } else {
-                t.grad = g
+                leaf.grad = g
             }
         }
     }

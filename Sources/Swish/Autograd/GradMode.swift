@@ -1,7 +1,7 @@
 /// Whether operations are recorded for autograd on this thread (PyTorch's grad mode, also per thread).
 public enum GradMode {
     final class State {
-        var enabled = true
+        @exclusivity(unchecked) var enabled = true
     }
     static let state = ThreadLocal { State() }
 

@@ -19,21 +19,21 @@ package struct Grads {
 package final class Node {
     /// The name PyTorch gives this backward function (`AddBackward0`), shown by printing.
     package let name: String
-    package var in0: Tensor?
-    package var in1: Tensor?
-    package var in2: Tensor?
+    @exclusivity(unchecked) package var in0: Tensor?
+    @exclusivity(unchecked) package var in1: Tensor?
+    @exclusivity(unchecked) package var in2: Tensor?
     /// Nil once the graph has been freed by a backward without `retainGraph`.
-    package var backward: ((Tensor) throws -> Grads)?
+    @exclusivity(unchecked) package var backward: ((Tensor) throws -> Grads)?
     /// Whether `backward` holds tensors from the forward pass (a second backward then needs retainGraph).
     package let savesTensors: Bool
     /// Set when a backward freed this node's saved tensors.
-    package var freed = false
+    @exclusivity(unchecked) package var freed = false
 
     // Scratch state of one backward pass.
-    var mark: UInt64 = 0
-    var pending: Tensor?
+    @exclusivity(unchecked) var mark: UInt64 = 0
+    @exclusivity(unchecked) var pending: Tensor?
     /// The output tensor whose gradient should be kept (``Tensor/retainGrad()``).
-    weak var retainedOutput: Tensor?
+    @exclusivity(unchecked) weak var retainedOutput: Tensor?
 
     init(
         name: String, _ in0: Tensor?, _ in1: Tensor?, _ in2: Tensor?, savesTensors: Bool,
@@ -45,6 +45,33 @@ package final class Node {
         self.in2 = in2
         self.savesTensors = savesTensors
         self.backward = backward
+    }
+
+    deinit {
+        // Tear down the graph behind this node iteratively. Released recursively (tensor -> node -> tensor
+        // ...), a chain of a few ten thousand ops would overflow the stack.
+        var doomed: [Node] = []
+        Node.release(inputsOf: self, into: &doomed)
+        while let node = doomed.popLast() { Node.release(inputsOf: node, into: &doomed) }
+    }
+
+    /// Drops `node`'s references to its inputs. An input that only this node kept alive hands its own node
+    /// to `doomed` before it dies, so that node is released by the loop in `deinit`, not by recursion.
+    private static func release(inputsOf node: Node, into doomed: inout [Node]) {
+        // The closure's captured tensors are inputs (still held below) or tensors without history.
+        node.backward = nil
+        take(&node.in0, into: &doomed)
+        take(&node.in1, into: &doomed)
+        take(&node.in2, into: &doomed)
+    }
+
+    private static func take(_ slot: inout Tensor?, into doomed: inout [Node]) {
+        guard var tensor = slot else { return }
+        slot = nil
+        if isKnownUniquelyReferenced(&tensor), let fn = tensor.gradFn {
+            tensor.gradFn = nil
+            doomed.append(fn)
+        }
     }
 }
 

@@ -56,22 +56,23 @@
 /// `C64`, ...) is a format error naming it: integer tensors are not converted, because float32 cannot
 /// hold every 64-bit integer and the state dicts Swish loads hold only floating-point values.
 ///
-/// **Writing** (``encode(_:metadata:)``, ``save(_:metadata:to:)``) writes every tensor as `F32`, its
-/// values as float32 whatever its ``DType`` tag (a `bool` or `int64` tagged tensor stores 0/1 or the
-/// index as a float). Tensors are ordered by name (byte order of UTF-8, as the Python library orders
+/// **Writing** (``encode(_:metadata:)``, ``save(_:metadata:to:)-(_,[String:String],_)``) writes every tensor
+/// as `F32`, its values as float32 whatever its ``DType`` tag (a `bool` or `int64` tagged tensor stores 0/1
+/// or the index as a float). Tensors are ordered by name (byte order of UTF-8, as the Python library orders
 /// tensors of one dtype) and packed from offset 0; `__metadata__` comes first, keys sorted (the Python
-/// library orders them by hash; sorted keeps Swish's files reproducible), and is left out when the map
-/// is empty. The JSON is compact with the Python library's escaping (`"`, `\` and control characters
-/// escaped, everything else raw UTF-8), padded with spaces to a multiple of 8 bytes so the data section
-/// is 8-byte aligned. For float32 tensors and at most one metadata key the bytes are identical to
+/// library orders them by hash; sorted keeps Swish's files reproducible), and is left out when the map is
+/// empty. The JSON is compact with the Python library's escaping (`"`, `\` and control characters escaped,
+/// everything else raw UTF-8), padded with spaces to a multiple of 8 bytes so the data section is 8-byte
+/// aligned. For float32 tensors and at most one metadata key the bytes are identical to
 /// `safetensors.torch.save_file`'s (a test checks this on a file Python wrote).
 ///
 /// **Tied tensors.** Each name is written with its own copy of the data, so a tensor listed under two
 /// names (tied parameters) is stored twice as equal data. Loading such a file into a PyTorch model with
 /// `load_state_dict` copies both keys into the one shared parameter, so the tie survives in both
 /// directions. Files from `safetensors.torch.save_model` store a tied tensor once and record each dropped
-/// name in `__metadata__` as `alias -> kept name`; ``decode(_:)`` returns the file's tensors and metadata
-/// as they are.
+/// name in `__metadata__` as `alias -> kept name`; ``decode(_:)`` and ``load(from:)`` return the file's
+/// tensors and metadata as they are, ``loadStateDict(from:resolvingAliases:)`` and ``Module/load(from:strict:)``
+/// resolve the aliases (see Safetensors+StateDict.swift).
 ///
 /// **Saving is atomic**: the file is written to a temporary file in the same folder, flushed with
 /// `fsync`, renamed over the target, and the folder is flushed. A failed save leaves an existing file as

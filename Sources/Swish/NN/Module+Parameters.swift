@@ -37,6 +37,20 @@ extension Module {
         return out
     }
 
+    /// Calls `body` on every module of the tree, this one first, each once, in ``namedModules()`` order,
+    /// without building names: the walk a training step makes (zero_grad).
+    package func _forEachModule(_ body: (Module) -> Void) {
+        var seen: [ObjectIdentifier] = []
+        func visit(_ m: Module) {
+            let id = ObjectIdentifier(m)
+            guard !seen.contains(id) else { return }
+            seen.append(id)
+            body(m)
+            for (_, child) in m._children { visit(child) }
+        }
+        visit(self)
+    }
+
     /// Every module in the tree, this one first, each once.
     public func modules() -> [Module] { namedModules().map(\.module) }
 
@@ -127,6 +141,27 @@ extension Module {
         }
         visit(self, "")
         return out
+    }
+
+    /// The state-dict keys that name one shared tensor (tied parameters or buffers), in groups of two or
+    /// more, each group and its keys in state-dict order. An uninitialized lazy parameter is identified by
+    /// its module and slot, so a lazy module placed twice still forms a group. Loaders use this to accept
+    /// a file that stores a tied tensor once (safetensors' `save_model`), as `load_model` does.
+    package func _tiedStateKeys() -> [[String]] {
+        enum Identity: Hashable {
+            case tensor(ObjectIdentifier)
+            case uninitialized(module: ObjectIdentifier, slot: Int)
+        }
+        var groups: [Identity: [String]] = [:]
+        var order: [Identity] = []
+        for e in stateEntries() {
+            let tensor = e.isParameter ? e.module._parameterSlots[e.index].tensor : e.module._bufferSlots[e.index].tensor
+            let identity: Identity =
+                tensor.map { .tensor(ObjectIdentifier($0)) } ?? .uninitialized(module: ObjectIdentifier(e.module), slot: e.index)
+            if groups[identity] == nil { order.append(identity) }
+            groups[identity, default: []].append(e.key)
+        }
+        return order.compactMap { groups[$0]!.count > 1 ? groups[$0] : nil }
     }
 
     package func _stateDict() throws -> StateDict {

@@ -41,17 +41,21 @@ package struct BufferSlot {
 ///
 /// Store a reference to a parent module only as a non-module type: a stored property of module type is
 /// a child, so a parent stored in a child would make the module contain itself.
+/// Optional module properties (and `lazy` ones, stored as optionals), recognised while reflecting.
+private protocol _OptionalModule {}
+extension Optional: _OptionalModule where Wrapped: Module {}
+
 @dynamicMemberLookup
 open class Module: CustomStringConvertible {
     /// Own parameters, in registration order.
-    package var _parameterSlots: [ParameterSlot] = []
+    @exclusivity(unchecked) package var _parameterSlots: [ParameterSlot] = []
     /// Own buffers, in registration order.
-    package var _bufferSlots: [BufferSlot] = []
+    @exclusivity(unchecked) package var _bufferSlots: [BufferSlot] = []
     /// Children registered with registerModule (Sequential's layers, C modules' children).
-    package var _registeredChildren: [(name: String, module: Module)] = []
+    @exclusivity(unchecked) package var _registeredChildren: [(name: String, module: Module)] = []
 
     /// Whether the module is in training mode (``train(_:)``) or evaluation mode (``eval()``).
-    public package(set) var training = true
+    @exclusivity(unchecked) public package(set) var training = true
 
     public init() {}
 
@@ -91,7 +95,23 @@ open class Module: CustomStringConvertible {
     /// Children held in stored properties of Swift subclasses (a `let hidden = LazyLinear(256)` is the
     /// child `hidden`, as assigning `self.hidden` registers it in PyTorch). An optional property holding
     /// nil is no child.
+    ///
+    /// Reflection is slow (on every walk it cost more than the rest of a small training step, and
+    /// zero_grad walks the tree each step), so its result is remembered when it cannot change by itself:
+    /// when no module-typed property is optional or `lazy`. Such properties are reflected on every walk.
+    /// A non-optional child declared `var` and reassigned after the first walk is not seen: declare child
+    /// modules with `let`, or register a replacement with ``registerModule(_:_:)``.
     private var reflectedChildren: [(name: String, module: Module)] {
+        if let cached = _reflectedChildrenCache { return cached }
+        let (found, stable) = reflectChildren()
+        if stable { _reflectedChildrenCache = found }
+        return found
+    }
+
+    @exclusivity(unchecked) private var _reflectedChildrenCache: [(name: String, module: Module)]? = nil
+
+    /// The children found by reflection, and whether that list can only change by reassigning a `let`.
+    private func reflectChildren() -> (children: [(name: String, module: Module)], stable: Bool) {
         var levels: [Mirror] = []
         var mirror: Mirror? = Mirror(reflecting: self)
         while let m = mirror, ObjectIdentifier(m.subjectType) != ObjectIdentifier(Module.self) {
@@ -99,15 +119,17 @@ open class Module: CustomStringConvertible {
             mirror = m.superclassMirror
         }
         var out: [(name: String, module: Module)] = []
+        var stable = true
         for m in levels.reversed() {
             for child in m.children {
+                if child.value is _OptionalModule { stable = false }  // optional or lazy: may change
                 guard var label = child.label, let module = child.value as? Module else { continue }
                 let lazyPrefix = "$__lazy_storage_$_"
                 if label.hasPrefix(lazyPrefix) { label.removeFirst(lazyPrefix.count) }
                 out.append((label, module))
             }
         }
-        return out
+        return (out, stable)
     }
 
     /// The child at `index` in registration order (negative counts from the end), as `net[2]` in PyTorch.
@@ -308,7 +330,7 @@ open class Module: CustomStringConvertible {
 
     /// Forgets the gradients of every parameter (PyTorch's `zero_grad()`, which sets them to None).
     public func zeroGrad() {
-        for (_, module) in namedModules() {
+        _forEachModule { module in
             for slot in module._parameterSlots { slot.tensor?.zeroGrad() }
         }
     }

@@ -19,6 +19,10 @@ public struct StateDict: RandomAccessCollection, CustomStringConvertible {
     /// The tensors, in the order of ``keys``.
     public private(set) var values: [Tensor] = []
     private var positions: [String: Int] = [:]
+    /// String metadata carried with the tensors: the `__metadata__` map of the safetensors file the state
+    /// dict was loaded from (``Safetensors/loadStateDict(from:resolvingAliases:)``), and what saving it with
+    /// `Safetensors.save(stateDict, to:)` writes as `__metadata__`. Empty for a module's ``Module/stateDict()``.
+    public var metadata: [String: String] = [:]
 
     /// An empty state dict.
     public init() {}

@@ -166,7 +166,8 @@ extension Tensor {
         forEachLine(x.shape, d) { base, n, st in
             var m = -Float.infinity
             for j in 0..<n { m = Swift.max(m, xp[base + j * st]) }
-            if !m.isFinite { m = 0 }
+            // As softmax: a line of -inf gives NaN, and so does a line holding +inf (inf - inf), as PyTorch.
+            if m == -.infinity { m = 0 }
             var s: Float = 0
             for j in 0..<n { s += expf(xp[base + j * st] - m) }
             let lse = m + logf(s)

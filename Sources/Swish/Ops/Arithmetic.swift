@@ -87,11 +87,12 @@ extension Tensor {
         let out = try _binary(a, b, /)
         if recording(a, b) {
             let needA = a._requiresGrad, needB = b._requiresGrad
+            let y = out.detach()  // not `out` itself: the closure would keep its own output (and graph) alive
             out.record("DivBackward0", a, b, savesTensors: true) { g in
                 // d(a/b)/db = -a/b^2 = -out/b
                 Grads(
                     needA ? try _binary(g, b, /)._sumTo(a.shape) : nil,
-                    needB ? try _binary(_binary(g, out.detach(), *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
+                    needB ? try _binary(_binary(g, y, *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
             }
         }
         return out

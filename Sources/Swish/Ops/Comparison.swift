@@ -40,11 +40,19 @@ extension Tensor {
 }
 
 extension Tensor {
+    // Tensor is expressible by a literal, so `x > 1` could mean either overload and would not compile;
+    // disfavoring the tensor-tensor forms picks the scalar one for literals (the seed's `X.abs().sum() > 1`).
+    @_disfavoredOverload
     public static func == (a: Tensor, b: Tensor) -> Tensor { _trap { try _compare(a, b, .eq) } }
+    @_disfavoredOverload
     public static func != (a: Tensor, b: Tensor) -> Tensor { _trap { try _compare(a, b, .ne) } }
+    @_disfavoredOverload
     public static func > (a: Tensor, b: Tensor) -> Tensor { _trap { try _compare(a, b, .gt) } }
+    @_disfavoredOverload
     public static func < (a: Tensor, b: Tensor) -> Tensor { _trap { try _compare(a, b, .lt) } }
+    @_disfavoredOverload
     public static func >= (a: Tensor, b: Tensor) -> Tensor { _trap { try _compare(a, b, .ge) } }
+    @_disfavoredOverload
     public static func <= (a: Tensor, b: Tensor) -> Tensor { _trap { try _compare(a, b, .le) } }
     public static func == (a: Tensor, s: Float) -> Tensor { _trap { try _compare(a, s, .eq) } }
     public static func != (a: Tensor, s: Float) -> Tensor { _trap { try _compare(a, s, .ne) } }

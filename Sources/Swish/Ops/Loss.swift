@@ -477,9 +477,13 @@ public func binaryCrossEntropyWithLogits(
 /// loss.backward()
 /// ```
 ///
-/// `target` holds class indices (an int64 tensor with the input's shape minus the class dim) or class
-/// probabilities (a float32 tensor with the input's shape). See ``Tensor/_crossEntropy`` for the exact
-/// formula with `weight`, `ignoreIndex` and `labelSmoothing`.
+/// - `input`: logits of shape [C], [N, C] or [N, C, d1, ...]; classes along dim 1 (dim 0 for [C]).
+/// - `target`: class indices (an int64 tensor with the input's shape minus the class dim) or class
+///   probabilities (a float32 tensor with the input's shape).
+/// - `weight`: optional per-class weights of shape [C].
+/// - `ignoreIndex`: index targets equal to it contribute nothing (and count nothing in the mean).
+/// - `labelSmoothing` ε in [0, 1]: the target becomes (1 - ε) one-hot + ε / C, i.e. the loss is
+///   (1 - ε) nll + (ε / C) Σ_c -w_c log p_c, with the mean divided by Σ w[y] as PyTorch does.
 public func crossEntropy(
     _ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
     reduction: Reduction = .mean, labelSmoothing: Float = 0

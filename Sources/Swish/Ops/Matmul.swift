@@ -30,7 +30,8 @@ extension Tensor {
         let lda = a.shape[ra - 1], ldb = b.shape[rb - 1]
         let sa = m * ka, sb = ka * n, sc = m * n
         let batches = batch.numel
-        if batchB.numel == 1 && !transA && batchA == batch {
+        let (foldedRows, foldOverflow) = batches.multipliedReportingOverflow(by: m)
+        if batchB.numel == 1 && !transA && batchA == batch && !foldOverflow && foldedRows <= limit {
             // b is shared by every batch: fold a's batch into its rows, one GEMM.
             _BLAS.gemm(
                 transA: false, transB: transB, m: batches * m, n: n, k: ka, a.pointer, lda: lda, b.pointer,
@@ -85,7 +86,7 @@ extension Tensor {
                     // dB = A^T @ dC.
                     if a2.ndim > 2 && b2.ndim == 2 {
                         // b shared over a's batch: fold the batch into the rows, one GEMM.
-                        let rows = a2.numel / a2.shape[a2.ndim - 1]
+                        let rows = a2.shape.product(0..<(a2.ndim - 1))  // not numel / k: k may be 0
                         let af = a2.view(as: [rows, a2.shape[a2.ndim - 1]])
                         let gf = g2.view(as: [rows, g2.shape[g2.ndim - 1]])
                         gb = try batchedGemm(af, transA: true, gf, transB: false).view(as: b.shape)

@@ -121,10 +121,9 @@ extension Tensor {
     package static func _max(_ x: Tensor, dim: Int, keepdim: Bool) throws -> (values: Tensor, indices: Tensor) {
         let d = try x.shape.normalize(dim: dim)
         try checkReducible(x, d, "max")
-        if x.ndim == 0 { return (try _unary(x) { $0 }, try Tensor(zeroed: .scalar, dtype: .int64)) }
-        let (outer, n, inner, idx) = argmaxRuns(x, d)
-        let kept = keptShape(x.shape, d)
-        let outShape = keepdim ? kept : x.shape.removing(d)
+        // A 0-d tensor reduces as a one-element vector and stays 0-d (recorded like any other input).
+        let (outer, n, inner, idx) = argmaxRuns(x.ndim == 0 ? x.view(as: [1]) : x, d)
+        let outShape = x.ndim == 0 ? .scalar : keepdim ? keptShape(x.shape, d) : x.shape.removing(d)
         let values = try Tensor(uninitialized: outShape)
         let indices = try Tensor(uninitialized: outShape, dtype: .int64)
         for o in 0..<outer {

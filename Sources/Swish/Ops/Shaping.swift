@@ -35,11 +35,12 @@ extension Tensor {
         return try _view(x, s)
     }
 
-    package static func _view(_ x: Tensor, _ s: Shape) throws -> Tensor {
+    /// `name` is the backward name PyTorch gives the op that made the view (shown when printing).
+    package static func _view(_ x: Tensor, _ s: Shape, name: String = "ViewBackward0") throws -> Tensor {
         let out = x.view(as: s)
         if recording(x) {
             let old = x.shape
-            out.record("ViewBackward0", x, savesTensors: false) { g in Grads(g.view(as: old)) }
+            out.record(name, x, savesTensors: false) { g in Grads(g.view(as: old)) }
         }
         return out
     }
@@ -57,7 +58,7 @@ extension Tensor {
         var s = x.shape
         s[a] = x.shape[b]
         s[b] = x.shape[a]
-        let out = try Tensor(uninitialized: s)
+        let out = try Tensor(uninitialized: s, dtype: x.dtype)
         permuteCopy(from: x, to: out, swapping: a, b)
         if recording(x) {
             out.record(name, x, savesTensors: false) { g in
@@ -125,17 +126,17 @@ extension Tensor {
         let d = dim < 0 ? dim + r : dim
         var dims = x.shape.array
         dims.insert(1, at: d)
-        return try _view(x, Shape(dims))
+        return try _view(x, Shape(dims), name: "UnsqueezeBackward0")
     }
 
     /// Removes `dim` if its size is 1, or every size-1 dim when `dim` is nil (view).
     package static func _squeeze(_ x: Tensor, _ dim: Int? = nil) throws -> Tensor {
         if let dim {
             let d = try x.shape.normalize(dim: dim)
-            if x.ndim == 0 || x.shape[d] != 1 { return try _view(x, x.shape) }
-            return try _view(x, x.shape.removing(d))
+            if x.ndim == 0 || x.shape[d] != 1 { return try _view(x, x.shape, name: "SqueezeBackward1") }
+            return try _view(x, x.shape.removing(d), name: "SqueezeBackward1")
         }
-        return try _view(x, Shape(x.shape.filter { $0 != 1 }))
+        return try _view(x, Shape(x.shape.filter { $0 != 1 }), name: "SqueezeBackward0")
     }
 
     /// Flattens dims `start...end` into one (view).
@@ -185,12 +186,9 @@ extension Tensor {
     }
 
     /// Copies `src` (broadcast to this tensor's shape) into this tensor's memory, outside autograd.
-    /// Refused on a leaf that requires grad while grad mode is on, as PyTorch refuses in-place ops there.
+    /// Refused on a tensor that requires grad while grad mode is on (``_checkInPlaceWrite()``).
     package func _copy(from src: Tensor) throws {
-        if _requiresGrad && isLeaf && GradMode.isEnabled {
-            throw SwishError.state(
-                "a leaf Variable that requires grad is being used in an in-place operation.")
-        }
+        try _checkInPlaceWrite()
         let b = try Shape.broadcast(shape, src.shape)
         guard b == shape else {
             throw SwishError.shape("cannot copy a tensor of shape \(src.shape) into one of shape \(shape)")
@@ -227,11 +225,8 @@ extension Tensor {
         get { _trap { try indices.reduce(self) { t, i in try Tensor._select(t, dim: 0, index: i) } } }
         set {
             _trap {
+                try _checkInPlaceWrite()
                 let target = try indices.reduce(self.detach()) { t, i in try Tensor._select(t, dim: 0, index: i) }
-                if _requiresGrad && isLeaf && GradMode.isEnabled {
-                    throw SwishError.state(
-                        "a leaf Variable that requires grad is being used in an in-place operation.")
-                }
                 try target._copy(from: newValue)
             }
         }

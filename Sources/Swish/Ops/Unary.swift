@@ -45,13 +45,16 @@ extension Tensor {
         return out
     }
 
-    /// `x ** p` for a scalar exponent.
+    /// `x ** p` for a scalar exponent. Exponent 0.5 is a square root (and its gradient uses 1 / sqrt), as in
+    /// PyTorch: powf(-inf, 0.5) is +inf where sqrt(-inf) is NaN.
     package static func _pow(_ x: Tensor, _ p: Float) throws -> Tensor {
         let out: Tensor
         if p == 2 {
             out = try _unary(x) { $0 * $0 }
         } else if p == 1 {
             out = try _unary(x) { $0 }
+        } else if p == 0.5 {
+            out = try _unary(x) { $0.squareRoot() }
         } else {
             out = try _unary(x) { powf($0, p) }
         }
@@ -59,6 +62,7 @@ extension Tensor {
             out.record("PowBackward0", x, savesTensors: true) { g in
                 if p == 0 { return Grads(try Tensor(zeroed: x.shape)) }
                 if p == 2 { return Grads(try _binary(g, x) { gi, xi in gi * 2 * xi }) }
+                if p == 0.5 { return Grads(try _binary(g, x) { gi, xi in gi * 0.5 / xi.squareRoot() }) }
                 return Grads(try _binary(g, x) { gi, xi in gi * p * powf(xi, p - 1) })
             }
         }
@@ -68,27 +72,34 @@ extension Tensor {
     package static func _square(_ x: Tensor) throws -> Tensor { try _pow(x, 2) }
 
     /// Clamps into [min, max]; either bound may be nil (PyTorch's `clamp(min=None, max=None)`).
-    /// NaN stays NaN. The gradient passes where min <= x <= max, as PyTorch's `clamp_backward`.
+    /// NaN stays NaN. The gradient passes strictly inside the given bounds (0 at a bound and for NaN), as
+    /// PyTorch's clamp backward does.
     package static func _clamp(_ x: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor {
         guard lo != nil || hi != nil else {
             throw SwishError.invalidArgument("At least one of 'min' or 'max' must not be None")
         }
         let l = lo ?? -.infinity, h = hi ?? .infinity
-        let out = try _unary(x) { v in v.isNaN ? v : Swift.min(Swift.max(v, l), h) }
+        // Swift.max(v, .nan) is v, but a NaN bound makes every result NaN in PyTorch.
+        let nanBound = l.isNaN || h.isNaN
+        let out = try _unary(x) { v in nanBound ? .nan : v.isNaN ? v : Swift.min(Swift.max(v, l), h) }
         if recording(x) {
+            // A missing bound does not cut the gradient, not even at x = +-inf.
+            let checkLo = lo != nil, checkHi = hi != nil
             out.record("ClampBackward1", x, savesTensors: true) { g in
-                Grads(try _binary(g, x) { gi, xi in (xi >= l && xi <= h) ? gi : 0 })
+                Grads(try _binary(g, x) { gi, xi in ((!checkLo || xi > l) && (!checkHi || xi < h)) ? gi : 0 })
             }
         }
         return out
     }
 
+    /// max(x, 0); NaN stays NaN (PyTorch's clamp_min), so a diverging network is not silently masked.
     package static func _relu(_ x: Tensor) throws -> Tensor {
-        let out = try _unary(x) { $0 > 0 ? $0 : 0 }
+        let out = try _unary(x) { $0 < 0 ? 0 : $0 }
         if recording(x) {
             let y = out.detach()
             out.record("ReluBackward0", x, savesTensors: true) { g in
-                Grads(try _binary(g, y) { gi, yi in yi > 0 ? gi : 0 })
+                // PyTorch's threshold_backward: zero where the result is <= 0 (so NaN passes the gradient).
+                Grads(try _binary(g, y) { gi, yi in yi <= 0 ? 0 : gi })
             }
         }
         return out

@@ -184,3 +184,20 @@ package struct BroadcastIterator {
         return result
     }
 }
+
+extension SIMD8 where Scalar == Float {
+    /// Eight floats from `p` (any alignment).
+    @inline(__always)
+    package static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    package static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load(UnsafePointer(p)) }
+
+    /// Writes the eight lanes to `p` (any alignment).
+    @inline(__always)
+    package func store(to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
+    }
+}

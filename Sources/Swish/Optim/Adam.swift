@@ -68,6 +68,24 @@ public class Adam: Optimizer {
             amsgrad: amsgrad, decoupled: false)
     }
 
+    /// Adam over the parameters of `module` and its descendants, each once (PyTorch's
+    /// `optim.Adam(net.parameters(), ...)`); the optimizer holds the tensors, not the module.
+    ///
+    /// ```swift
+    /// let opt = try Adam(net, learningRate: 1e-3)
+    /// ```
+    ///
+    /// Throws ``SwishError/state(_:)`` while a lazy module's parameters are uninitialized (run a forward
+    /// first), and ``SwishError/invalidArgument(_:)`` for a module without parameters or a bad hyperparameter.
+    public convenience init(
+        _ module: Module, learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+        weightDecay: Float = 0, amsgrad: Bool = false
+    ) throws {
+        try self.init(
+            try Optimizer.parameters(of: module), learningRate: learningRate, betas: betas, eps: eps,
+            weightDecay: weightDecay, amsgrad: amsgrad, decoupled: false)
+    }
+
     package init(
         _ parameters: [Tensor], learningRate: Float, betas: (Float, Float), eps: Float, weightDecay: Float,
         amsgrad: Bool, decoupled: Bool
@@ -99,7 +117,32 @@ public class Adam: Optimizer {
         let l2 = decoupledWeightDecay ? 0 : weightDecay
         let shrink = decoupledWeightDecay ? Float(1 - Double(lr) * Double(weightDecay)) : 1
         let amsgrad = amsgrad
-        for i in 0..<p.count {
+        let stepSize = c.stepSize, sc2 = c.sqrtCorrection2, n = p.count
+        if !amsgrad && l2 == 0 && shrink == 1 && w1 < 0.5 {
+            // The common case (no weight decay, no amsgrad), eight lanes at a time (the compiler did not
+            // vectorize the scalar loop), then the same arithmetic on the tail.
+            var i = 0
+            while i + 8 <= n {
+                let gi = SIMD8<Float>.load(gp + i), m0 = SIMD8<Float>.load(mp + i)
+                let m = m0 + w1 * (gi - m0)
+                let v = SIMD8<Float>.load(vp + i) * b2 + w2 * gi * gi
+                m.store(to: mp + i)
+                v.store(to: vp + i)
+                (SIMD8<Float>.load(pp + i) + -stepSize * m / (v.squareRoot() / sc2 + eps)).store(to: pp + i)
+                i += 8
+            }
+            while i < n {
+                let gi = gp[i], m0 = mp[i]
+                let m = m0 + w1 * (gi - m0)
+                let v = vp[i] * b2 + w2 * gi * gi
+                mp[i] = m
+                vp[i] = v
+                pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
+                i += 1
+            }
+            return
+        }
+        for i in 0..<n {
             if shrink != 1 { pp[i] = pp[i] * shrink }
             let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
             let m = lerp(mp[i], gi, w1)
@@ -110,7 +153,7 @@ public class Adam: Optimizer {
                 v = Swift.max(maxp[i], v)
                 maxp[i] = v
             }
-            pp[i] = pp[i] + -c.stepSize * m / (v.squareRoot() / c.sqrtCorrection2 + eps)
+            pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
         }
     }
 
@@ -135,6 +178,17 @@ public final class AdamW: Adam {
         try super.init(
             parameters, learningRate: learningRate, betas: betas, eps: eps, weightDecay: weightDecay,
             amsgrad: amsgrad, decoupled: true)
+    }
+
+    /// AdamW over the parameters of `module` and its descendants, each once; the default weight decay is
+    /// 1e-2, as for a list. Throws as ``Adam``'s module initializer.
+    public convenience init(
+        _ module: Module, learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+        weightDecay: Float = 1e-2, amsgrad: Bool = false
+    ) throws {
+        try self.init(
+            try Optimizer.parameters(of: module), learningRate: learningRate, betas: betas, eps: eps,
+            weightDecay: weightDecay, amsgrad: amsgrad)
     }
 }
 
@@ -178,6 +232,17 @@ public final class Yogi: Optimizer {
         try super.init(parameters: parameters, learningRate: learningRate)
     }
 
+    /// Yogi over the parameters of `module` and its descendants, each once; the optimizer holds the
+    /// tensors, not the module. Throws as ``Adam``'s module initializer.
+    public convenience init(
+        _ module: Module, learningRate: Float = 1e-2, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-3,
+        initialAccumulator: Float = 1e-6, weightDecay: Float = 0
+    ) throws {
+        try self.init(
+            try Optimizer.parameters(of: module), learningRate: learningRate, betas: betas, eps: eps,
+            initialAccumulator: initialAccumulator, weightDecay: weightDecay)
+    }
+
     override package var bufferNames: [String] { ["exp_avg", "exp_avg_sq"] }
 
     override package func initialValue(ofBuffer name: String) -> Float {
@@ -192,6 +257,21 @@ public final class Yogi: Optimizer {
         let pp = p.baseAddress!, gp = g.baseAddress!
         let mp = state.buffers["exp_avg"]!.pointer, sp = state.buffers["exp_avg_sq"]!.pointer
         let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), eps = eps, l2 = weightDecay
+        let stepSize = c.stepSize, sc2 = c.sqrtCorrection2
+        if l2 == 0 && w1 < 0.5 {
+            // Without weight decay, and with the branches written as selects, so it vectorizes.
+            for i in 0..<p.count {
+                let gi = gp[i], m0 = mp[i]
+                let m = m0 + w1 * (gi - m0)
+                let g2 = gi * gi
+                let s0 = sp[i]
+                let s = s0 - w2 * (s0 > g2 ? g2 : (s0 < g2 ? -g2 : 0))
+                mp[i] = m
+                sp[i] = s
+                pp[i] = pp[i] + -stepSize * m / (s.squareRoot() / sc2 + eps)
+            }
+            return
+        }
         for i in 0..<p.count {
             let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
             let m = lerp(mp[i], gi, w1)

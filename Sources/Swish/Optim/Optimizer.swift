@@ -14,8 +14,8 @@ public struct ParameterState {
 }
 
 /// The common part of every optimizer: a list of distinct parameters, a learning rate, per-parameter
-/// state, ``step()`` and ``zeroGrad()``. Subclasses differ only in their update rule
-/// (``applySingle(parameter:gradient:state:)``), as mlx-swift's `OptimizerBase.applySingle`.
+/// state, ``step()`` and ``zeroGrad()``. Subclasses differ only in their update rule (the package-level
+/// `applySingle(parameter:gradient:state:)`), as mlx-swift's `OptimizerBase.applySingle`.
 ///
 /// ```swift
 /// let opt = try Adam([w, b], learningRate: 1e-3)
@@ -34,9 +34,9 @@ public struct ParameterState {
 public class Optimizer {
     /// The parameters, without duplicates, in the order first given.
     public let parameters: [Tensor]
-    private var _learningRate: Float
+    @exclusivity(unchecked) private var _learningRate: Float
     /// Per-parameter state, keyed by the parameter's identity; absent until the parameter's first update.
-    package var states: [ObjectIdentifier: ParameterState] = [:]
+    @exclusivity(unchecked) package var states: [ObjectIdentifier: ParameterState] = [:]
 
     package init(parameters: [Tensor], learningRate: Float) throws {
         try Optimizer.checkLearningRate(learningRate)
@@ -58,6 +58,19 @@ public class Optimizer {
         self._learningRate = learningRate
     }
 
+    /// The parameters of `module` and its descendants, each tensor once in `namedParameters()` order, for
+    /// the optimizers' module initializers (`try Adam(net)` is PyTorch's `optim.Adam(net.parameters())`).
+    /// The optimizer then holds the tensors themselves, not the module. A state error while a lazy module
+    /// has not created its parameters, an invalid argument when there are none.
+    package static func parameters(of module: Module) throws -> [Tensor] {
+        let params = try module._namedParameters().map(\.parameter)
+        guard !params.isEmpty else {
+            throw SwishError.invalidArgument(
+                "optimizer got an empty parameter list (the \(module.typeName) has no parameters)")
+        }
+        return params
+    }
+
     // MARK: Hyperparameters
 
     package static func checkLearningRate(_ lr: Float) throws {
@@ -65,7 +78,8 @@ public class Optimizer {
     }
 
     /// The learning rate of the next ``step()``; set it to follow a schedule (``StepLR``,
-    /// ``CosineAnnealingLR``). Setting a negative or non-finite value traps; ``_setLearningRate(_:)`` throws.
+    /// ``CosineAnnealingLR``). Setting a negative or non-finite value traps (C's `swish_optimizer_set_lr`
+    /// reports it instead).
     public var learningRate: Float {
         get { _learningRate }
         set { _trap { try _setLearningRate(newValue) } }

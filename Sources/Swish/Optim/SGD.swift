@@ -37,6 +37,24 @@ public final class SGD: Optimizer {
         try super.init(parameters: parameters, learningRate: learningRate)
     }
 
+    /// SGD over the parameters of `module` and its descendants, each once (PyTorch's
+    /// `optim.SGD(net.parameters(), ...)`); the optimizer holds the tensors, not the module.
+    ///
+    /// ```swift
+    /// let opt = try SGD(net, learningRate: 0.1, momentum: 0.9)
+    /// ```
+    ///
+    /// Throws ``SwishError/state(_:)`` while a lazy module's parameters are uninitialized (run a forward
+    /// first), and ``SwishError/invalidArgument(_:)`` for a module without parameters or a bad hyperparameter.
+    public convenience init(
+        _ module: Module, learningRate: Float = 1e-3, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) throws {
+        try self.init(
+            try Optimizer.parameters(of: module), learningRate: learningRate, momentum: momentum,
+            dampening: dampening, weightDecay: weightDecay, nesterov: nesterov)
+    }
+
     override package var bufferNames: [String] { momentum != 0 ? ["momentum_buffer"] : [] }
 
     override package func applySingle(

@@ -114,27 +114,13 @@ public struct Shape: RandomAccessCollection, Hashable, ExpressibleByArrayLiteral
     }
 
     /// Product of the sizes in `range`. A product that overflows is 0: it can only come from the sizes
-    /// beside a 0 in a shape whose tensor is empty (a tensor's element count always fits, see
-    /// ``checkedNumel``), so loops over it must do nothing.
+    /// beside a 0 in a shape whose tensor is empty (allocation validates every shape, so a tensor's
+    /// element count always fits), so loops over it must do nothing.
     package func product(_ range: Range<Int>) -> Int {
         var n = 1
         for i in range {
             let (p, o) = n.multipliedReportingOverflow(by: _dims[i])
             if o { return 0 }
-            n = p
-        }
-        return n
-    }
-
-    /// The number of elements, or nil when the product of the sizes does not fit in 64 bits. A shape
-    /// derived by an op (the sizes left after a reduction, a broadcast) can overflow even when its input
-    /// was empty; allocation checks it here rather than trusting ``numel``, which wraps.
-    package var checkedNumel: Int? {
-        if (0..<_rank).contains(where: { _dims[$0] == 0 }) { return 0 }
-        var n = 1
-        for i in 0..<_rank {
-            let (p, o) = n.multipliedReportingOverflow(by: _dims[i])
-            if o { return nil }
             n = p
         }
         return n

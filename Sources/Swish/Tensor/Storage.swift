@@ -9,26 +9,27 @@ import Synchronization
 ///
 /// Every allocation goes through ``Storage/init(count:zeroed:)``, which checks the byte count for
 /// overflow and against ``MemoryLimit`` and reports failure as ``SwishError/outOfMemory(_:)`` instead of
-/// trapping. The block is 64-byte aligned so vector loops and BLAS see aligned rows.
+/// trapping. The block is 64-byte aligned so vector loops and BLAS see aligned rows, and comes from the
+/// calling thread's ``BlockCache``.
 package final class Storage {
     package let base: UnsafeMutablePointer<Float>
     /// Number of floats in the block.
     package let count: Int
+    /// Bytes requested from the block cache (at least one cache line, so an empty tensor has a pointer).
+    private let bytes: Int
 
     package init(count: Int, zeroed: Bool = false) throws {
-        let bytes = try MemoryLimit.bytes(forFloats: count)
-        // Allocate at least one cache line so an empty tensor still has a valid pointer.
-        let size = Swift.max(bytes, 64)
-        var raw: UnsafeMutableRawPointer? = nil
-        guard posix_memalign(&raw, 64, size) == 0, let raw else {
+        let bytes = Swift.max(try MemoryLimit.bytes(forFloats: count), 64)
+        guard let raw = BlockCache.allocate(bytes) else {
             throw SwishError.outOfMemory("could not allocate \(bytes) bytes for a tensor of \(count) elements")
         }
-        if zeroed { memset(raw, 0, size) }
-        base = raw.bindMemory(to: Float.self, capacity: size / 4)
+        if zeroed { memset(raw, 0, bytes) }
+        base = raw.bindMemory(to: Float.self, capacity: bytes / 4)
         self.count = count
+        self.bytes = bytes
     }
 
-    deinit { free(base) }
+    deinit { BlockCache.free(UnsafeMutableRawPointer(base), bytes: bytes) }
 }
 
 /// The checked allocator's limit: no single tensor may be larger than this many bytes.

@@ -30,12 +30,22 @@ extension Tensor {
     /// A copy outside the graph.
     package func _copyDetached() throws -> Tensor { try copyDetached() }
 
-    /// Overwrites the elements from a buffer of exactly `numel` floats, outside autograd; refused on a leaf
-    /// that requires grad while grad mode is on, as PyTorch refuses in-place changes there.
+    /// Refuses an in-place write autograd would not see: into a tensor that requires grad while grad mode is
+    /// on. PyTorch refuses it for leaves and views of leaves; for other recorded results it would record the
+    /// write, which Swish does not, so allowing it would silently give wrong gradients.
+    package func _checkInPlaceWrite() throws {
+        guard _requiresGrad && GradMode.isEnabled else { return }
+        throw SwishError.state(
+            isLeaf
+                ? "a leaf Variable that requires grad is being used in an in-place operation."
+                : "a tensor that requires grad (a view of a leaf, or the result of a recorded op) is being used in an in-place operation, which autograd does not record; write under withNoGrad or through .data"
+        )
+    }
+
+    /// Overwrites the elements from a buffer of exactly `numel` floats, outside autograd; refused on a tensor
+    /// that requires grad while grad mode is on (``_checkInPlaceWrite()``).
     package func _copy(from src: UnsafeBufferPointer<Float>) throws {
-        if _requiresGrad && isLeaf && GradMode.isEnabled {
-            throw SwishError.state("a leaf Variable that requires grad is being used in an in-place operation.")
-        }
+        try _checkInPlaceWrite()
         guard src.count == numel else {
             throw SwishError.invalidArgument("expected \(numel) values, got \(src.count)")
         }

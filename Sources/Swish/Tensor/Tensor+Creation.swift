@@ -14,7 +14,7 @@ extension Tensor {
     }
 
     package static func _full(_ shape: Shape, _ value: Float, dtype: DType = .float32) throws -> Tensor {
-        if value == 0 { return try Tensor(zeroed: shape, dtype: dtype) }
+        if value.bitPattern == 0 { return try Tensor(zeroed: shape, dtype: dtype) }  // +0 only: -0 keeps its sign
         let t = try Tensor(uninitialized: shape, dtype: dtype)
         t.pointer.initialize(repeating: value, count: shape.numel)
         return t
@@ -86,9 +86,12 @@ extension Tensor {
     }
 
     /// Values from `start` up to (not including) `end` in steps of `step`, as `torch.arange`.
-    public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
+    public static func arange(_ start: Float, _ end: Float, step: Float = 1) -> Tensor {
         _trap { try _arange(start: start, end: end, step: step) }
     }
+
+    /// 0, 1, ... up to (not including) `end`, as `torch.arange(end)`.
+    public static func arange(_ end: Float) -> Tensor { arange(0, end) }
 
     /// Values uniform in [0, 1), drawn from `generator` (default: ``Generator/default``).
     public static func rand(_ shape: Shape, generator: Generator? = nil) -> Tensor {

@@ -93,6 +93,8 @@ extension Tensor: CustomStringConvertible {
         if numel == 0 {
             body = "[]"
             if shape != [0] { suffixes.append("size=(" + shape.map(String.init).joined(separator: ", ") + (ndim == 1 ? ",)" : ")")) }
+            // No element shows the dtype, so PyTorch names it for every non-default dtype.
+            if dtype != .float32 { suffixes.append("dtype=\(dtype)") }
         } else {
             let summarize = numel > threshold
             let fmt = Formatter(summarize ? summarizedValues() : scalars, dtype: dtype)

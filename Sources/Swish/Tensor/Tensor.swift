@@ -28,8 +28,9 @@ public enum DType: Int32, Sendable, CustomStringConvertible {
 /// Tensors have reference semantics: views made by ``reshape(_:)``, ``detach()``, ``data`` and indexing
 /// share memory with the tensor they come from, as in PyTorch.
 public final class Tensor {
-    /// The memory this tensor views, starting at ``offset``.
-    package let storage: Storage
+    /// The memory this tensor views, starting at ``offset``. Never reassigned; a `var` only so autograd
+    /// can ask whether a gradient's memory is referenced elsewhere (`isKnownUniquelyReferenced`).
+    @exclusivity(unchecked) package var storage: Storage
     /// Element offset of this tensor's first element in ``storage``.
     package let offset: Int
     /// The sizes of the dimensions.
@@ -37,12 +38,14 @@ public final class Tensor {
     /// The element type tag.
     public let dtype: DType
     /// The operation that produced this tensor, when it was recorded for autograd.
-    package var gradFn: Node?
-    package var _requiresGrad: Bool
+    @exclusivity(unchecked) package var gradFn: Node?
+    @exclusivity(unchecked) package var _requiresGrad: Bool
     /// Whether a non-leaf keeps its gradient in ``grad`` after backward (``retainGrad()``).
-    package var retainsGrad = false
+    @exclusivity(unchecked) package var retainsGrad = false
+    /// Backward's scratch: the gradient summed for this leaf during one pass, until it is committed.
+    @exclusivity(unchecked) package var _pendingGrad: Tensor?
     /// The accumulated gradient: set by ``backward(gradient:retainGraph:)`` on leaves that require grad.
-    public package(set) var grad: Tensor?
+    @exclusivity(unchecked) public package(set) var grad: Tensor?
 
     package init(storage: Storage, offset: Int = 0, shape: Shape, dtype: DType = .float32) {
         self.storage = storage
@@ -54,21 +57,14 @@ public final class Tensor {
 
     /// A new tensor with uninitialized memory.
     package convenience init(uninitialized shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: try Tensor.elementCount(shape)), shape: shape, dtype: dtype)
+        // Validated again: Shape's subscript is settable, and an edited size could make numel wrap.
+        self.init(storage: try Storage(count: try Shape.validated(shape).numel), shape: shape, dtype: dtype)
     }
 
     /// A new tensor filled with zeros.
     package convenience init(zeroed shape: Shape, dtype: DType = .float32) throws {
-        self.init(storage: try Storage(count: try Tensor.elementCount(shape), zeroed: true), shape: shape, dtype: dtype)
-    }
-
-    /// The element count of a shape to allocate, or an error when it does not fit in 64 bits (an op's
-    /// output shape, such as a sum over the 0 of [2^32, 0, 2^32], can overflow where its input did not).
-    private static func elementCount(_ shape: Shape) throws -> Int {
-        guard let n = shape.checkedNumel else {
-            throw SwishError.invalidArgument("shape \(shape) has more elements than fit in 64 bits")
-        }
-        return n
+        self.init(
+            storage: try Storage(count: try Shape.validated(shape).numel, zeroed: true), shape: shape, dtype: dtype)
     }
 
     // MARK: Queries
@@ -78,7 +74,15 @@ public final class Tensor {
     /// The number of elements.
     public var numel: Int { shape.numel }
     /// The size of dimension `dim` (negative counts from the end).
-    public func size(_ dim: Int) -> Int { _trap { shape[try shape.normalize(dim: dim)] } }
+    public func size(_ dim: Int) -> Int { _trap { try _size(dim) } }
+
+    package func _size(_ dim: Int) throws -> Int {
+        // normalize(dim:) lets a 0-d tensor reduce over dim 0 or -1, but it has no size to report.
+        guard ndim > 0 else {
+            throw SwishError.invalidArgument("Dimension specified as \(dim) but tensor has no dimensions")
+        }
+        return shape[try shape.normalize(dim: dim)]
+    }
 
     /// Pointer to the first element. Valid while this tensor (or another view of the same storage) lives.
     package var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
@@ -127,7 +131,7 @@ public final class Tensor {
     }
 
     package func setRequiresGrad(_ value: Bool) throws {
-        guard gradFn == nil || value == _requiresGrad else {
+        guard gradFn == nil else {
             throw SwishError.state(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
@@ -138,10 +142,11 @@ public final class Tensor {
         _requiresGrad = value
     }
 
-    /// Sets ``requiresGrad`` and returns the tensor, for chaining (`x.requiresGrad_()`).
+    /// Sets ``requiresGrad`` and returns the tensor, for chaining (`x.requiresGrad_()`). As in PyTorch,
+    /// asking a non-leaf (which always requires grad) to require grad is allowed and changes nothing.
     @discardableResult
     public func requiresGrad_(_ value: Bool = true) -> Tensor {
-        requiresGrad = value
+        if isLeaf || !value { requiresGrad = value }
         return self
     }
 
