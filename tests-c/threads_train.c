@@ -7,9 +7,9 @@
  *   - the default generator: all threads draw from it (and reseed it) at once; every draw is a valid
  *     uniform value and nothing crashes (the values themselves depend on the interleaving);
  *   - the interned grad_fn names: every thread asks for them at once and gets the right string;
- *   - OpenBLAS: Swish never changes its thread setting; each model also multiplies 192x192 matrices, large
- *     enough for OpenBLAS to use its own threads, from N threads at once, and the results must still be
- *     bit-identical to the sequential run.
+ *   - matrix products: Swish sets OpenBLAS to one thread once, process-wide, and splits large products
+ *     over its own workers; each model also multiplies 192x192 matrices (above the split threshold) from
+ *     N threads at once, and the results must still be bit-identical to the sequential run.
  * Each training uses its own generator, so its result does not depend on scheduling. Run under
  * ThreadSanitizer by scripts/test.sh --tsan. */
 #include <math.h>
@@ -71,7 +71,7 @@ static void train(int id, result *r) {
         EXPECT(swish_optimizer_zero_grad(opt) == SWISH_OK);
         EXPECT(swish_backward(loss) == SWISH_OK);
         EXPECT(swish_optimizer_step(opt) == SWISH_OK);
-        /* A product large enough for OpenBLAS's own threads. */
+        /* A product large enough to be split over Swish's product threads. */
         if (step % 25 == 0) {
             swish_tensor *a = swish_randn((int64_t[]){BIG, BIG}, 2, gen);
             r->big_checksum += swish_item(swish_sum(swish_matmul(a, swish_t(a))));
