@@ -5,6 +5,7 @@
 #                       toolchain links into an AddressSanitizer build of libswish.so). Pair it with a
 #                       SwiftPM build of the library under AddressSanitizer:
 #                         -DSWISH_SWIFT_SCRATCH=<root>/.build-asan -DSWISH_SWIFT_FLAGS=--sanitize=address
+#                       (scripts/test.sh --sanitize uses the release configuration, RelWithDebInfo)
 #                       libswish.so then leaves the __asan_* symbols to the program's ASan runtime.
 #   SWISH_SWIFT_SANITIZE  the -sanitize= value for programs that swiftc compiles in tests (the README's
 #                       Swift example), so they link with the same instrumented engine objects.

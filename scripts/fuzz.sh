@@ -46,6 +46,7 @@ swift build -c release --product swish --scratch-path "$scratch" --sanitize=fuzz
 lib="$scratch/release/libswish.so"
 [ -f "$lib" ] || { echo "error: the fuzzing build of libswish.so failed" >&2; exit 1; }
 libdir="$(dirname "$lib")"
+swish_soname_link "$lib"
 
 # 2. The harnesses.
 echo "== building the fuzzers"

@@ -13,7 +13,7 @@ usage: scripts/test.sh [--release | --debug | --sanitize] [--tsan] [--fuzz SECON
   --release   SwiftPM's release configuration, for swift test and the C programs alike (default):
               one optimized build of the engine serves both, and the C training programs run fast
   --debug     the debug configuration (quicker to rebuild after a change)
-  --sanitize  the debug configuration under sanitizers, in its own build folders (.build-asan,
+  --sanitize  the release configuration under sanitizers, in its own build folders (.build-asan,
               build/sanitize): the engine and the Swift tests with -sanitize=address, the C programs
               and tests with clang's -fsanitize=address,undefined, LeakSanitizer on (suppressions:
               scripts/lsan.supp). Any finding fails the run; the summary counts them
