@@ -47,9 +47,16 @@ lib="$scratch/release/libswish.so"
 [ -f "$lib" ] || { echo "error: the fuzzing build of libswish.so failed" >&2; exit 1; }
 libdir="$(dirname "$lib")"
 swish_soname_link "$lib"
+# Fuzzing without coverage would look like fuzzing: make sure the engine's objects are instrumented.
+if ! nm "$libdir"/Swish.build/Tensor.swift.o 2>/dev/null | grep -q sancov; then
+    echo "error: the engine's objects in .build-fuzz carry no coverage instrumentation;" \
+        "remove .build-fuzz and run again" >&2
+    exit 1
+fi
 
 # 2. The harnesses.
 echo "== building the fuzzers"
+rm -f "$out/call_sequence_fuzzer" "$out/safetensors_fuzzer"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -Werror \
     -I include fuzz/call_sequence_fuzzer.c "$lib" "-Wl,-rpath,$libdir" -lm -rdynamic \
     -o "$out/call_sequence_fuzzer" 2>&1 | grep -v "Cannot export local symbol"
@@ -57,9 +64,13 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 read -r -a openblas_cflags <<<"$(pkg-config --cflags openblas)"
 xcc=()
 for f in "${openblas_cflags[@]}"; do xcc+=(-Xcc "$f"); done
+# The engine's object files themselves (libswish.so exports only the C API), built with the same
+# instrumentation, linked into the program.
+read -r -a openblas_libs <<<"$(pkg-config --libs openblas)"
 swiftc -O -sanitize=fuzzer,address -parse-as-library fuzz/safetensors_fuzzer.swift \
     -I "$libdir/Modules" -Xcc "-fmodule-map-file=$SWISH_ROOT/Sources/COpenBLAS/module.modulemap" "${xcc[@]}" \
-    "$lib" -Xlinker -rpath -Xlinker "$libdir" -Xlinker --export-dynamic -o "$out/safetensors_fuzzer" 2>&1 | grep -v "Cannot export local symbol"
+    "$libdir"/Swish.build/*.o "${openblas_libs[@]}" -o "$out/safetensors_fuzzer" 2>&1 |
+    grep -v "Cannot export local symbol"
 [ -x "$out/safetensors_fuzzer" ] || { echo "error: safetensors_fuzzer did not build" >&2; exit 1; }
 
 # 3. The runs. LeakSanitizer stays off while fuzzing (libFuzzer's own -detect_leaks reports a leak only
