@@ -1286,6 +1286,28 @@ static void empty_tensors_with_huge_sizes(void) {
     swish_tensor_free(x);
 }
 
+/* Values an int64 or bool tensor cannot hold, written through swish_tensor_set or swish_tensor_data (the
+ * storage is float): printing, comparing and counting them must not trap. Printing NaN in an int64
+ * tensor trapped converting it (found by the call-sequence fuzzer). */
+static void non_integer_values_in_integer_tensors(void) {
+    swish_tensor *idx = swish_tensor_from_int64((int64_t[]){0, 1, 2}, (int64_t[]){3}, 1);
+    swish_tensor *logits = swish_ones((int64_t[]){3, 4}, 2);
+    const float odd[3] = {NAN, INFINITY, 1e30f};
+    for (int i = 0; i < 3; i++) EXPECT(swish_tensor_set(idx, (int64_t[]){i}, 1, odd[i]) == SWISH_OK);
+    const char *s = swish_tensor_str(idx);
+    EXPECT(s != NULL && strstr(s, "nan") != NULL && strstr(s, "inf") != NULL);
+    swish_tensor *mask = swish_compare_scalar(idx, 0, SWISH_GT);
+    float *m = swish_tensor_data(mask);
+    EXPECT(m != NULL);
+    if (m) m[0] = NAN; /* a bool tensor holding NaN */
+    EXPECT(swish_tensor_str(mask) != NULL && swish_all(mask) >= 0);
+    EXPECT(swish_count_correct(logits, idx) >= 0);
+    CHECK_NULL(swish_cross_entropy(logits, idx), SWISH_ERR_INVALID_ARGUMENT, NULL); /* not class indices */
+    swish_tensor_free(mask);
+    swish_tensor_free(logits);
+    swish_tensor_free(idx);
+}
+
 /* ---- driver ----------------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1334,6 +1356,7 @@ static const misuse_class classes[] = {
     {"bad parameter lists", bad_parameter_lists},
     {"strict load_state_dict with missing and unexpected keys", strict_load_with_wrong_keys},
     {"empty tensors whose other sizes overflow or are huge", empty_tensors_with_huge_sizes},
+    {"non-integer values in int64 and bool tensors", non_integer_values_in_integer_tensors},
 };
 
 int main(void) {
