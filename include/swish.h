@@ -43,10 +43,19 @@
  *            Using a tensor handle after its scope ended gives SWISH_ERR_INVALID_HANDLE.
  *
  *  Threads.  Global state (the handle registry, the default generator, error slots, scopes, grad
- *            mode) is safe to use from any number of threads; errors, scopes and grad mode are per
- *            thread. A tensor, module or optimizer must not be used by two threads at the same time;
- *            independent objects may be used on different threads concurrently. A generator may be
- *            shared (draws are serialized).
+ *            mode, the names swish_tensor_grad_fn() returns) is safe to use from any number of threads;
+ *            errors, scopes and grad mode are per thread, and a handle may be passed between threads.
+ *            A tensor, module, optimizer or state dict must not be used by two threads at the same time
+ *            (nor a tensor while a module or optimizer that holds it is in use on another thread);
+ *            independent objects may be used on different threads concurrently, and N models trained on
+ *            N threads give bit-identical results to the same trainings run one after another. A
+ *            generator may be shared: draws are serialized, so which values each thread gets depends on
+ *            the interleaving (give each thread its own generator for reproducible runs). Callbacks run
+ *            on the thread that made the call. OpenBLAS: before its first matrix product Swish sets
+ *            OpenBLAS to one thread, once, for the whole process (its thread count is a process-wide
+ *            setting that cannot be chosen per call without races), and splits large products into row
+ *            blocks over its own worker threads; the result does not depend on the thread count, and
+ *            products from several threads at once are safe.
  *
  *  Tensors.  float32, row-major, contiguous, 0 to SWISH_MAX_DIMS dimensions; 0-d scalars and empty
  *            tensors are valid. Sizes are int64_t and must be >= 0, with a product that fits in 64 bits.

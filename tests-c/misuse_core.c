@@ -1,109 +1,8 @@
 /* misuse_core: every class of bad input to the core C API (tensors, autograd, scopes, generators) must
  * give the documented status and a clear message, leave the objects involved working, create no
  * handle, and never crash. Counts failed checks; exits non-zero if any failed.
- *
- * Each failing call runs through one of the CHECK_* macros below, which clear the last error, record the
- * live handle count, make the call, and then check:
- *   - the return value signals failure (NULL, the status, NaN, -1),
- *   - swish_last_status() is the expected status,
- *   - swish_last_error() is non-empty, starts with the C function's name and contains a relevant word,
- *   - no handle was created (swish_live_handles() is unchanged).
- */
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <swish.h>
-
-static int checks = 0, failures = 0;
-
-static void failed(int line, const char *call, const char *why) {
-    failures++;
-    printf("FAIL line %d: %s\n    %s\n    last status %s, last error \"%s\"\n", line, call, why,
-           swish_status_string(swish_last_status()), swish_last_error());
-}
-
-/* The C function's name: the text of the call up to the first '('. */
-static void function_name(const char *call, char *out, size_t size) {
-    size_t n = strcspn(call, "(");
-    if (n >= size) n = size - 1;
-    memcpy(out, call, n);
-    out[n] = '\0';
-}
-
-static int64_t handles_before;
-
-/* Checks the error state after a call that must fail with `want`. `returned_failure` says whether the
- * return value signalled failure. */
-static void check_error(int line, const char *call, int returned_failure, swish_status want, const char *word) {
-    checks++;
-    char name[64], why[256];
-    if (!returned_failure) {
-        failed(line, call, "the return value does not signal failure");
-        return;
-    }
-    if (swish_last_status() != want) {
-        snprintf(why, sizeof why, "expected %s", swish_status_string(want));
-        failed(line, call, why);
-        return;
-    }
-    const char *msg = swish_last_error();
-    function_name(call, name, sizeof name);
-    size_t n = strlen(name);
-    if (strncmp(msg, name, n) != 0 || strncmp(msg + n, ": ", 2) != 0 || msg[n + 2] == '\0') {
-        snprintf(why, sizeof why, "the message should start with \"%s: \" and explain the problem", name);
-        failed(line, call, why);
-        return;
-    }
-    if (word && !strstr(msg, word)) {
-        snprintf(why, sizeof why, "the message should mention \"%s\"", word);
-        failed(line, call, why);
-        return;
-    }
-    if (swish_live_handles() != handles_before) {
-        snprintf(why, sizeof why, "a failed call changed the number of live handles from %lld to %lld",
-                 (long long)handles_before, (long long)swish_live_handles());
-        failed(line, call, why);
-    }
-}
-
-#define BEGIN_CALL() (swish_clear_error(), handles_before = swish_live_handles())
-/* A call returning a pointer (a tensor, a string): NULL on failure. */
-#define CHECK_NULL(call, want, word) \
-    (BEGIN_CALL(), check_error(__LINE__, #call, (const void *)(call) == NULL, want, word))
-/* A call returning a swish_status. */
-#define CHECK_STATUS(call, want, word) \
-    (BEGIN_CALL(), check_error(__LINE__, #call, (call) == (want), want, word))
-/* A call returning a float: NaN on failure. */
-#define CHECK_NAN(call, want, word) (BEGIN_CALL(), check_error(__LINE__, #call, isnan(call), want, word))
-/* A call returning an integer: -1 on failure. */
-#define CHECK_MINUS1(call, want, word) (BEGIN_CALL(), check_error(__LINE__, #call, (call) == -1, want, word))
-
-/* A condition that must hold. */
-#define EXPECT(cond)                                                  \
-    do {                                                              \
-        checks++;                                                     \
-        if (!(cond)) failed(__LINE__, #cond, "condition is false"); \
-    } while (0)
-
-/* Checks that `t` is a live tensor holding exactly `values` (n of them). */
-static void expect_values(int line, const char *what, swish_tensor *t, const float *values, int64_t n) {
-    checks++;
-    float got[64];
-    if (n > 64 || swish_tensor_numel(t) != n || swish_tensor_copy_to(t, got, 64) != SWISH_OK) {
-        failed(line, what, "is not a live tensor with the expected number of elements");
-        return;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        if (got[i] != values[i]) {
-            char why[128];
-            snprintf(why, sizeof why, "element %lld is %g, expected %g", (long long)i, got[i], values[i]);
-            failed(line, what, why);
-            return;
-        }
-    }
-}
-#define EXPECT_VALUES(t, values, n) expect_values(__LINE__, #t, t, values, n)
+ * Each failing call runs through one of the CHECK_* macros of misuse/check.h. */
+#include "misuse/check.h"
 
 static const float XV[6] = {1, 2, 3, 4, 5, 6};
 static const int64_t SHAPE_2x3[2] = {2, 3};
@@ -290,11 +189,11 @@ static void bad_handles(void) {
         swish_tensor *g = (swish_tensor *)(void *)(real ^ ((uintptr_t)1 << bit));
         BEGIN_CALL();
         if (swish_tensor_ndim(g) >= 0) continue; /* it names another live tensor */
-        check_error(__LINE__, "swish_tensor_ndim(real handle with one bit flipped)", 1, SWISH_ERR_INVALID_HANDLE,
-                    NULL);
-        checks++;
+        misuse_check_error(__LINE__, "swish_tensor_ndim(real handle with one bit flipped)", 1, SWISH_ERR_INVALID_HANDLE,
+                    NULL, 1);
+        misuse_checks++;
         if (strstr(swish_last_error(), "is a tensor handle, expected a tensor"))
-            failed(__LINE__, "swish_tensor_ndim(real handle with one bit flipped)", "contradictory message");
+            misuse_failed(__LINE__, "swish_tensor_ndim(real handle with one bit flipped)", "contradictory message");
     }
     EXPECT_VALUES(x, XV, 6);
 
@@ -559,9 +458,9 @@ int main(void) {
     swish_clear_error();
     int64_t end = swish_live_handles();
     if (end != start) {
-        failures++;
+        misuse_failures++;
         printf("FAIL: %lld live handles at the start, %lld at the end (a leak)\n", (long long)start, (long long)end);
     }
-    printf("misuse_core: %d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    printf("misuse_core: %d checks, %d failed\n", misuse_checks, misuse_failures);
+    return misuse_failures ? 1 : 0;
 }

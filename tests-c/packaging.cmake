@@ -17,7 +17,13 @@ set(_install_test_args
     -DINCLUDEDIR=${CMAKE_INSTALL_INCLUDEDIR} -DC_COMPILER=${CMAKE_C_COMPILER} -DGENERATOR=${CMAKE_GENERATOR}
     -DPKG_CONFIG=${SWISH_PKG_CONFIG} -DNM=${SWISH_NM} -DREADELF=${SWISH_READELF}
     "-DRUNTIME_DIRS=${_runtime_dirs}")
-foreach(_mode install find_package pkg_config exports swift_runtime)
+# Not in a SWISH_SANITIZE build: the consumer programs would need the sanitizer runtimes the installed
+# library then expects (cmake/robustness.cmake); packaging is tested by the ordinary builds.
+set(_install_modes install find_package pkg_config exports swift_runtime)
+if(SWISH_SANITIZE)
+  set(_install_modes "")
+endif()
+foreach(_mode IN LISTS _install_modes)
   if(_mode STREQUAL "install")
     set(_name install_tree)
   else()
@@ -59,13 +65,13 @@ add_test(NAME docs_getting_started
                  -DSWIFTC=${SWIFTC_EXECUTABLE} -DSWIFT_BIN_DIR=${SWISH_LIBRARY_DIR}
                  -DMODULE_MAP=${CMAKE_CURRENT_SOURCE_DIR}/Sources/COpenBLAS/module.modulemap|${CMAKE_CURRENT_SOURCE_DIR}/Sources/_SwishShims/module.modulemap
                  "-DOPENBLAS_INCLUDE_DIRS=${_openblas_include_dirs}"
-                 "-DOPENBLAS_LIBRARY_DIRS=${_openblas_library_dirs}"
+                 "-DOPENBLAS_LIBRARY_DIRS=${_openblas_library_dirs}" "-DSWIFT_SANITIZE=${SWISH_SWIFT_SANITIZE}"
                  -P "${CMAKE_CURRENT_SOURCE_DIR}/tests-c/readme_examples.cmake")
 add_test(NAME docs_c_api
          COMMAND "${CMAKE_COMMAND}" -DREADME=${CMAKE_CURRENT_SOURCE_DIR}/docs/c-api.md -DLANG=c -DMAX_LINES=45
                  -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/docs-examples/c-api -DC_COMPILER=${CMAKE_C_COMPILER}
                  -DINCLUDE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/include -DLIBRARY=${SWISH_LIBRARY}
-                 -P "${CMAKE_CURRENT_SOURCE_DIR}/tests-c/readme_examples.cmake")
+                 "-DEXTRA_FLAGS=${_sanitize_c_flags}" -P "${CMAKE_CURRENT_SOURCE_DIR}/tests-c/readme_examples.cmake")
 
 # header_docs (tests-c/header_docs.c) checks the doc comments of include/swish.h; header_docs_selftest
 # runs it on damaged copies of the header, so each of its rules is shown to fail when it should.

@@ -5,9 +5,10 @@
 # must exit 0. If the next block after it is fenced as ```text, the program's output must be exactly that
 # text. The first block may have at most MAX_LINES lines (the README promises short examples). A block
 # whose fence says more than the language (```c fragment) is a fragment and is not compiled.
-#   C:     -DC_COMPILER= -DINCLUDE_DIR= -DLIBRARY=
+#   C:     -DC_COMPILER= -DINCLUDE_DIR= -DLIBRARY= [-DEXTRA_FLAGS= (sanitizer flags, joined with "|")]
 #   Swift: -DSWIFTC= -DSWIFT_BIN_DIR= (SwiftPM's .build/<configuration>) -DMODULE_MAP= (the engine's C module maps, |-separated)
 #          -DOPENBLAS_INCLUDE_DIRS= -DOPENBLAS_LIBRARY_DIRS= (lists joined with "|")
+#          [-DSWIFT_SANITIZE= (e.g. address, when the engine objects were built with that sanitizer)]
 cmake_minimum_required(VERSION 3.20)
 foreach(var README LANG WORK_DIR MAX_LINES)
   if(NOT DEFINED ${var})
@@ -70,6 +71,10 @@ while(TRUE)
     get_filename_component(libdir "${LIBRARY}" DIRECTORY)
     set(compile "${C_COMPILER}" -std=c11 -Wall -Wextra -Werror -pedantic -I "${INCLUDE_DIR}" "${src}" -o "${exe}"
         "${LIBRARY}" "-Wl,-rpath,${libdir}" -lm)
+    if(EXTRA_FLAGS)
+      string(REPLACE "|" ";" extra "${EXTRA_FLAGS}")
+      list(APPEND compile ${extra})
+    endif()
   elseif(LANG STREQUAL "swift")
     set(src "${exe}.swift")
     file(WRITE "${src}" "${code}")
@@ -92,6 +97,9 @@ while(TRUE)
       list(APPEND compile "-L${dir}")
     endforeach()
     list(APPEND compile ${objects} -lopenblas)
+    if(SWIFT_SANITIZE)
+      list(APPEND compile "-sanitize=${SWIFT_SANITIZE}")
+    endif()
   else()
     message(FATAL_ERROR "unknown LANG ${LANG}")
   endif()

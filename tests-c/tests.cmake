@@ -68,9 +68,12 @@ add_test(NAME header_exports
                  -DLIBRARY=${SWISH_LIBRARY} -DC_COMPILER=${CMAKE_C_COMPILER} -DNM=${SWISH_NM}
                  -P "${_tests_c}/check_exports.cmake")
 
-# README examples: C against libswish.so, Swift against the Swish module SwiftPM built.
+# README examples: C against libswish.so, Swift against the Swish module SwiftPM built (with the
+# sanitizer flags of a SWISH_SANITIZE build, see cmake/robustness.cmake).
+string(REPLACE ";" "|" _sanitize_c_flags "${SWISH_SANITIZE_FLAGS}")
 add_test(NAME readme_c
          COMMAND "${CMAKE_COMMAND}" -DREADME=${CMAKE_CURRENT_SOURCE_DIR}/README.md -DLANG=c -DMAX_LINES=15
+                 "-DEXTRA_FLAGS=${_sanitize_c_flags}"
                  -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/readme -DC_COMPILER=${CMAKE_C_COMPILER}
                  -DINCLUDE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/include -DLIBRARY=${SWISH_LIBRARY}
                  -P "${_tests_c}/readme_examples.cmake")
@@ -84,7 +87,7 @@ find_program(SWIFTC_EXECUTABLE swiftc HINTS "${_swift_dir}" REQUIRED)
 add_test(NAME readme_swift
          COMMAND "${CMAKE_COMMAND}" -DREADME=${CMAKE_CURRENT_SOURCE_DIR}/README.md -DLANG=swift -DMAX_LINES=10
                  -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/readme -DSWIFTC=${SWIFTC_EXECUTABLE}
-                 -DSWIFT_BIN_DIR=${SWISH_LIBRARY_DIR}
+                 -DSWIFT_BIN_DIR=${SWISH_LIBRARY_DIR} "-DSWIFT_SANITIZE=${SWISH_SWIFT_SANITIZE}"
                  -DMODULE_MAP=${CMAKE_CURRENT_SOURCE_DIR}/Sources/COpenBLAS/module.modulemap|${CMAKE_CURRENT_SOURCE_DIR}/Sources/_SwishShims/module.modulemap
                  "-DOPENBLAS_INCLUDE_DIRS=${_openblas_include_dirs}"
                  "-DOPENBLAS_LIBRARY_DIRS=${_openblas_library_dirs}"

@@ -70,12 +70,22 @@ public enum Init {
     /// PyTorch's `_calculate_fan_in_and_fan_out`: for a weight of shape [out, in, k1, k2, ...],
     /// fan_in = in * k1 * k2 * ... and fan_out = out * k1 * k2 * ...
     package static func _fans(_ t: Tensor) throws -> (fanIn: Int, fanOut: Int) {
+        try _requireFanRank(t)
+        let receptiveField = t.shape.product(2..<t.ndim)
+        // Only an empty tensor's fans can overflow ([0, 2^40, 2^40]); they have no Int value then.
+        let (fanIn, o1) = t.shape[1].multipliedReportingOverflow(by: receptiveField)
+        let (fanOut, o2) = t.shape[0].multipliedReportingOverflow(by: receptiveField)
+        guard !o1, !o2 else {
+            throw SwishError.invalidArgument("the fans of a tensor of shape \(t.shape) do not fit in 64 bits")
+        }
+        return (fanIn, fanOut)
+    }
+
+    private static func _requireFanRank(_ t: Tensor) throws {
         guard t.ndim >= 2 else {
             throw SwishError.invalidArgument(
                 "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
         }
-        let receptiveField = t.shape.product(2..<t.ndim)
-        return (t.shape[1] * receptiveField, t.shape[0] * receptiveField)
     }
 
     package static func _gain(_ nonlinearity: Nonlinearity, param: Float?) throws -> Double {
@@ -96,16 +106,18 @@ public enum Init {
     }
 
     package static func _xavierUniform(_ t: Tensor, gain: Float, generator: Generator?) throws {
+        try _requireFanRank(t)
+        guard t.numel > 0 else { return }  // nothing to fill (and fan_in + fan_out may be 0 or overflow)
         let (fanIn, fanOut) = try _fans(t)
-        guard t.numel > 0 else { return }  // nothing to fill (and fan_in + fan_out may be 0)
         let std = Double(gain) * (2.0 / Double(fanIn + fanOut)).squareRoot()
         let bound = 3.0.squareRoot() * std
         try _uniform(t, a: Float(-bound), b: Float(bound), generator: generator)
     }
 
     package static func _xavierNormal(_ t: Tensor, gain: Float, generator: Generator?) throws {
-        let (fanIn, fanOut) = try _fans(t)
+        try _requireFanRank(t)
         guard t.numel > 0 else { return }
+        let (fanIn, fanOut) = try _fans(t)
         let std = Double(gain) * (2.0 / Double(fanIn + fanOut)).squareRoot()
         try _normal(t, mean: 0, std: Float(std), generator: generator)
     }

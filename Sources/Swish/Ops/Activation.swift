@@ -121,6 +121,7 @@ extension Tensor {
         let n = shape.rank == 0 ? 1 : shape[dim]
         let outer = shape.rank == 0 ? 1 : shape.product(0..<dim)
         let inner = shape.rank == 0 ? 1 : shape.product(dim + 1..<shape.rank)
+        guard n > 0, outer > 0, inner > 0 else { return }  // an empty tensor has no line: [0, 2^40] has none
         for o in 0..<outer {
             for i in 0..<inner { body(o * n * inner + i, n, inner) }
         }

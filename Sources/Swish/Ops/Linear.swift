@@ -32,7 +32,7 @@ extension Tensor {
             throw SwishError.invalidArgument("linear: dimensions above \(limit) are not supported")
         }
         let out = try Tensor(uninitialized: x.shape.replacing(x.ndim - 1, with: outFeatures))
-        if let bias {
+        if let bias, outFeatures > 0 {
             for r in 0..<rows { (out.pointer + r * outFeatures).update(from: bias.pointer, count: outFeatures) }
         }
         // out[rows, out] (+)= x[rows, in] @ W^T, W stored [out, in].

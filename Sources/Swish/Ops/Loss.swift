@@ -327,7 +327,7 @@ extension Tensor {
         }
         let xp = input.pointer
         let lse = try logSumExp(xp, l)
-        let w: [Float] = weight.map { $0.scalars } ?? [Float](repeating: 1, count: l.classes)
+        let w = try classWeights(weight, l.classes)
         let classWeightSum = w.reduce(Float(0)) { $0 + $1 }
         let smoothing = eps / Float(l.classes)
         let values = try Tensor(zeroed: l.positionsShape)
@@ -382,13 +382,22 @@ extension Tensor {
         return out
     }
 
+    /// The class weights as an array: `weight`'s values, or ones. The class count comes from the input's
+    /// shape and can be huge for an empty input ([0, 2^40]), so the array is checked against the
+    /// allocator's limit like any tensor (an unchecked Swift array of that size would trap).
+    private static func classWeights(_ weight: Tensor?, _ classes: Int) throws -> [Float] {
+        if let weight { return weight.scalars }
+        _ = try MemoryLimit.bytes(forFloats: classes)
+        return [Float](repeating: 1, count: classes)
+    }
+
     private static func crossEntropyProbabilities(
         _ input: Tensor, _ target: Tensor, _ l: ClassLayout, _ weight: Tensor?, _ reduction: Reduction,
         _ eps: Float
     ) throws -> Tensor {
         let xp = input.pointer, tp = target.pointer
         let lse = try logSumExp(xp, l)
-        let w: [Float] = weight.map { $0.scalars } ?? [Float](repeating: 1, count: l.classes)
+        let w = try classWeights(weight, l.classes)
         let smoothing = eps / Float(l.classes)
         @inline(__always) func smoothed(_ t: Float) -> Float { eps > 0 ? t * (1 - eps) + smoothing : t }
         let values = try Tensor(uninitialized: l.positionsShape)

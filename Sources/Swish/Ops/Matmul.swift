@@ -26,6 +26,7 @@ extension Tensor {
         var outDims = batch.array
         outDims += [m, n]
         let out = try Tensor(uninitialized: try Shape.validated(outDims))
+        if out.numel == 0 { return out }  // no GEMM per batch entry of an empty result ([2^40] batches of 0 rows)
         let lda = a.shape[ra - 1], ldb = b.shape[rb - 1]
         let sa = m * ka, sb = ka * n, sc = m * n
         let batches = batch.numel

@@ -80,7 +80,10 @@ extension Tensor {
     /// Index of the largest value in each run of `n` (stride `inner`); NaN counts as largest and the
     /// first of equal values wins, as in PyTorch.
     private static func argmaxRuns(_ x: Tensor, _ d: Int) -> (outer: Int, n: Int, inner: Int, idx: [Int]) {
-        let outer = x.shape.product(0..<d), n = x.shape[d], inner = x.shape.product(d + 1..<x.ndim)
+        var outer = x.shape.product(0..<d), n = x.shape[d], inner = x.shape.product(d + 1..<x.ndim)
+        // No runs when the result is empty: the loops here and in the callers must not walk the other
+        // side's size ([2^40, 3, 0] has 2^40 outer positions and no element).
+        if outer == 0 || inner == 0 { (outer, inner) = (0, 0) }
         var idx = [Int](repeating: 0, count: outer * inner)
         let p = x.pointer
         for o in 0..<outer {

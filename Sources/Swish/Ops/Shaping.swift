@@ -72,6 +72,7 @@ extension Tensor {
 
     /// Writes `src` with dims a < b swapped into `dst` (whose shape is already swapped).
     private static func permuteCopy(from src: Tensor, to dst: Tensor, swapping a: Int, _ b: Int) {
+        guard src.numel > 0 else { return }  // no walk over the other sizes of an empty tensor ([2^40, 0])
         let lo = Swift.min(a, b), hi = Swift.max(a, b)
         let s = src.shape
         // View src as [outer, A, mid, B, inner] and write [outer, B, mid, A, inner].
@@ -167,13 +168,17 @@ extension Tensor {
             out = Tensor(storage: x.storage, offset: x.offset + i * inner, shape: outShape, dtype: x.dtype)
         } else {
             out = try Tensor(uninitialized: outShape, dtype: x.dtype)
-            for o in 0..<outer { (out.pointer + o * inner).update(from: x.pointer + (o * size + i) * inner, count: inner) }
+            if out.numel > 0 {  // an empty result ([2^40, 3, 0]) has no rows to copy
+                for o in 0..<outer { (out.pointer + o * inner).update(from: x.pointer + (o * size + i) * inner, count: inner) }
+            }
         }
         if recording(x) {
             let s = x.shape
             out.record("SelectBackward0", x, savesTensors: false) { g in
                 let gx = try Tensor(zeroed: s)
-                for o in 0..<outer { (gx.pointer + (o * size + i) * inner).update(from: g.pointer + o * inner, count: inner) }
+                if g.numel > 0 {
+                    for o in 0..<outer { (gx.pointer + (o * size + i) * inner).update(from: g.pointer + o * inner, count: inner) }
+                }
                 return Grads(gx)
             }
         }

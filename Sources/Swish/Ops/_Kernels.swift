@@ -88,6 +88,7 @@ package enum _Kernels {
     package static func sumMiddle(
         _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, n: Int, inner: Int
     ) {
+        guard outer > 0, inner > 0 else { return }  // an empty `out`: no loop over the other side's size
         if inner == 1 {
             for o in 0..<outer { out[o] = sum(x + o * n, n) }
             return

@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -20,22 +18,33 @@ import Synchronization
 /// let g = Generator(seed: 42)
 /// let a = Tensor.rand([2, 3], generator: g)
 /// ```
-public final class Generator: Sendable {
-    private let state: Mutex<Xoshiro256>
+public final class Generator: @unchecked Sendable {
+    // Guarded by a pthread mutex (the handle registry's `Lock`) rather than Synchronization.Mutex:
+    // ThreadSanitizer intercepts pthread locks, but reports every Mutex-guarded access from C threads as a
+    // race (the lock is correct; the tool does not see it), so only this way can its runs check the
+    // generator that C callers share.
+    private let lock = Lock()
+    private var rng: Xoshiro256
 
     /// A generator whose stream is fixed by `seed`.
-    public init(seed: UInt64) { state = Mutex(Xoshiro256(seed: seed)) }
+    public init(seed: UInt64) { rng = Xoshiro256(seed: seed) }
+
+    /// Runs `body` on the state with the lock held.
+    @inline(__always)
+    private func withState<R>(_ body: (inout Xoshiro256) throws -> R) rethrows -> R {
+        try lock.withLock { try body(&rng) }
+    }
 
     /// The process-wide generator used when none is given; reseed it with ``manualSeed(_:)``.
     public static let `default` = Generator(seed: 0x5EED)
 
     /// Restarts the stream from `seed`.
-    public func seed(_ seed: UInt64) { state.withLock { $0 = Xoshiro256(seed: seed) } }
+    public func seed(_ seed: UInt64) { withState { $0 = Xoshiro256(seed: seed) } }
 
     /// Fills `buffer` with values uniform in [low, high).
     package func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, low: Float = 0, high: Float = 1) {
         let span = high - low
-        state.withLock { s in
+        withState { s in
             for i in buffer.indices {
                 var u = low + span * s.nextUnitFloat()
                 if u >= high { u = low }  // rounding of low + span*u can reach high; keep [low, high)
@@ -46,7 +55,7 @@ public final class Generator: Sendable {
 
     /// Fills `buffer` with normal values (Box-Muller on two uniforms per pair).
     package func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, std: Float = 1) {
-        state.withLock { s in
+        withState { s in
             var i = 0
             let n = buffer.count
             while i < n {
@@ -65,7 +74,7 @@ public final class Generator: Sendable {
     /// A uniform integer in 0..<bound (bound > 0), without modulo bias.
     package func nextInt(below bound: Int) -> Int {
         precondition(bound > 0)
-        return state.withLock { s in
+        return withState { s in
             let b = UInt64(bound)
             let limit = UInt64.max - UInt64.max % b
             while true {
@@ -79,7 +88,7 @@ public final class Generator: Sendable {
     package func permutation(_ n: Int) -> [Int] {
         var p = Array(0..<n)
         guard n > 1 else { return p }
-        state.withLock { s in
+        withState { s in
             for i in stride(from: n - 1, to: 0, by: -1) {
                 let b = UInt64(i + 1)
                 let limit = UInt64.max - UInt64.max % b

@@ -113,10 +113,16 @@ public struct Shape: RandomAccessCollection, Hashable, ExpressibleByArrayLiteral
         return s
     }
 
-    /// Product of the sizes in `range`.
+    /// Product of the sizes in `range`. A product that overflows is 0: it can only come from the sizes
+    /// beside a 0 in a shape whose tensor is empty (allocation validates every shape, so a tensor's
+    /// element count always fits), so loops over it must do nothing.
     package func product(_ range: Range<Int>) -> Int {
         var n = 1
-        for i in range { n &*= _dims[i] }
+        for i in range {
+            let (p, o) = n.multipliedReportingOverflow(by: _dims[i])
+            if o { return 0 }
+            n = p
+        }
         return n
     }
 

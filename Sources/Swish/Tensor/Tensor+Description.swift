@@ -55,7 +55,11 @@ private struct Formatter {
     static func plain(_ v: Float, _ dtype: DType) -> String {
         switch dtype {
         case .bool: return v != 0 ? "True" : "False"
-        case .int64: return String(Int64(v))
+        case .int64:
+            // Storage is float: swish_tensor_data or swish_tensor_set can put NaN, an infinity or a value
+            // beyond Int64 into an int64 tensor. Print such a value as the float it is instead of trapping.
+            guard v.isFinite, v >= -0x1p63, v < 0x1p63 else { return String(v) }
+            return String(Int64(v))
         case .float32: return String(v)
         }
     }
