@@ -6,7 +6,8 @@
  *
  * Prints `bench <name> swish_us=<median> floor_us=<median>` per workload. Each figure is the median of
  * `reps` repetitions (default 7) after a warm-up; a repetition is the mean over enough steps to last
- * `min-seconds` (default 0.2 s). `--peak-rss` prints the process's peak resident memory at the end
+ * `min-seconds` (default 0.2 s). Swish and the floor use the same OpenBLAS thread count (OpenBLAS's
+ * default, or `--threads N`, which sets it through swish_set_num_threads). `--peak-rss` prints the process's peak resident memory at the end
  * (scripts/bench.sh runs the wide workload alone in its own process for that figure). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -321,8 +322,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc) min_seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--peak-rss")) peak = 1;
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) profile_steps = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) swish_set_num_threads(atoi(argv[++i]));
         else {
-            fprintf(stderr, "usage: bench [--only NAME] [--reps N] [--min-seconds S] [--peak-rss] [--steps N]\n");
+            fprintf(stderr, "usage: bench [--only NAME] [--reps N] [--min-seconds S] [--peak-rss] [--steps N] [--threads N]\n");
             return 2;
         }
     }

@@ -180,14 +180,14 @@ int64_t swish_live_handles(void);
  * ------------------------------------------------------------------------------------------------ */
 
 /**
- * Sets how many threads one large matrix product may use (default: the number of online processors);
- * values below 1 count as 1. Returns the previous setting. Process-wide and safe to call from any thread.
+ * Sets how many threads one large matrix product may use and returns the previous setting; values below 1
+ * count as 1. This is OpenBLAS's own process-wide thread count (openblas_set_num_threads), so it also
+ * applies to the host's own OpenBLAS calls; by default it is OpenBLAS's default (the number of
+ * processors, or OPENBLAS_NUM_THREADS). Safe to call from any thread.
  *
- * Swish runs OpenBLAS single-threaded (it calls openblas_set_num_threads(1) once, at its first matrix
- * product, which also affects the host's own OpenBLAS calls) and splits products of at least about four
- * million multiply-adds into row blocks computed on this many threads; smaller products run on the
- * calling thread, where OpenBLAS's own threading made them slower. Results are deterministic for a given
- * setting (and identical across settings on Haswell and Zen cores; elsewhere equal within rounding).
+ * Products of fewer than about a million multiply-adds always run on the calling thread (Swish cuts those
+ * above OpenBLAS's own threshold into row blocks, because OpenBLAS's threads made them slower). Results are
+ * deterministic for a given setting; another setting may change the last bits of large products.
  */
 int swish_set_num_threads(int threads);
 

@@ -7,7 +7,7 @@ import Testing
 
 @Suite(.serialized) struct PerformanceMechanismTests {
     @Test func largeProductsAgreeOnAnyThreadCount() {
-        // 64 x 512 x 256 = 8.4M multiply-adds: above the split threshold.
+        // 64 x 512 x 256 = 8.4M multiply-adds: OpenBLAS splits it over its threads.
         let g = Generator(seed: 3)
         let x = Tensor.randn([64, 512], generator: g), w = Tensor.randn([256, 512], generator: g)
         let b = Tensor.randn([256], generator: g)
@@ -19,8 +19,7 @@ import Testing
         for threads in [2, 3, 5] {
             Parallelism.threads = threads
             let split = linear(x, weight: w, bias: b).scalars
-            // Deterministic for a thread count; equal to the unsplit product within rounding (bit for bit
-            // on the Haswell and Zen kernels, see _BLAS.rowAlignment).
+            // Deterministic for a thread count; equal to the one-thread product within rounding.
             #expect(linear(x, weight: w, bias: b).scalars == split, "\(threads) threads, run twice")
             #expect(close(split, one, atol: 1e-4, rtol: 1e-5), "\(threads) threads")
             #expect(close(x.matmul(w.t()).scalars, oneMM, atol: 1e-4, rtol: 1e-5), "\(threads) threads")
@@ -28,6 +27,23 @@ import Testing
         Parallelism.threads = 3
         #expect(Parallelism.exchangeThreads(0) == 3)
         #expect(Parallelism.threads == 1, "below 1 counts as 1")
+    }
+
+    @Test func midSizedProductsCutIntoRowBlocksMatchAPlainProduct() {
+        // 128 x 10 x 256 = 327,680 multiply-adds: cut into single-threaded row blocks of 96 rows.
+        let g = Generator(seed: 4)
+        let a = Tensor.randn([128, 256], generator: g), b = Tensor.randn([256, 10], generator: g)
+        let c = a.matmul(b).scalars
+        let av = a.scalars, bv = b.scalars
+        var reference = [Float](repeating: 0, count: 128 * 10)
+        for i in 0..<128 {
+            for j in 0..<10 {
+                var s: Double = 0
+                for p in 0..<256 { s += Double(av[i * 256 + p]) * Double(bv[p * 10 + j]) }
+                reference[i * 10 + j] = Float(s)
+            }
+        }
+        #expect(close(c, reference, atol: 1e-4, rtol: 1e-5))
     }
 
     @Test func blockSizeClassesCoverRequestsWithLittleSlack() {

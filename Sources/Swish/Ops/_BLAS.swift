@@ -1,38 +1,32 @@
 import COpenBLAS
-import Dispatch
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// The engine's only door to OpenBLAS: every `cblas_*` call goes through here, and so does the choice of
-/// how each matrix product runs (measured with scripts/bench.sh and scripts/profile.sh):
+/// how each matrix product runs (measured with scripts/bench.sh at the shapes of its workloads):
 ///
-/// - Products call OpenBLAS single-threaded. (Plain vectorized Swift loops for tiny products were tried
-///   and were not faster than OpenBLAS's 1-2 us per call at the benchmark's shapes.) OpenBLAS's own threading starts both threads for
-///   products as small as 128x10x256, where it was twice as slow as one thread, and its thread count is
-///   one process-wide setting that cannot be chosen per call without races. So Swish sets OpenBLAS to one
-///   thread once, and splits large products (at least ``parallelProductLimit`` multiply-adds) into row
-///   blocks computed on ``Parallelism/threads`` threads. For a given thread count results are
-///   deterministic; across thread counts they are equal bit for bit on cores whose OpenBLAS kernel tiles
-///   rows by a divisor of ``rowAlignment`` (Haswell, Zen), within rounding elsewhere.
+/// - OpenBLAS runs products of up to 262,144 multiply-adds on the calling thread and splits larger ones
+///   over its own threads. Just above that threshold its threads cost more than they bring (128x10x256,
+///   327,680 multiply-adds: 28 us on two threads, 18 us on one). So products below
+///   ``threadedProductLimit`` are cut into row blocks small enough that OpenBLAS runs each on the calling
+///   thread. From there on, OpenBLAS's threads are faster than one thread, and faster than splitting the
+///   product over threads of Swish's own (tried: each part packs the shared operand again).
+/// - Row blocks are multiples of ``rowAlignment`` rows, so they compute each row exactly as one
+///   single-threaded call would.
+/// - The thread count is OpenBLAS's own, process-wide setting (``Parallelism/threads``). Results are
+///   deterministic for a given setting; another setting can change the last bits of products OpenBLAS
+///   splits over its threads, as for any OpenBLAS program.
 package enum _BLAS {
-    /// Products from this many multiply-adds are split over threads.
-    package static let parallelProductLimit = 4_000_000
-    /// Row blocks of a split product are multiples of this many rows. OpenBLAS's Haswell and Zen sgemm
-    /// kernels tile rows by 24 (measured: a product split at a multiple of 24 rows gives exactly the bits
-    /// of the unsplit product, any other split changes some rows in the last bits), so on those cores a
-    /// split product equals the unsplit one bit for bit; with other kernels it equals it within rounding.
+    /// OpenBLAS's own threshold (65,536 x GEMM_MULTITHREAD_THRESHOLD 4): products up to this many
+    /// multiply-adds run single-threaded inside OpenBLAS.
+    package static let singleThreadedProductLimit = 262_144
+    /// Products below this many multiply-adds are cut into single-threaded row blocks.
+    package static let threadedProductLimit = 1_048_576
+    /// Row blocks are multiples of this many rows. OpenBLAS's Haswell and Zen sgemm kernels tile rows by
+    /// 24 (measured: a product cut at a multiple of 24 rows gives exactly the bits of one single-threaded
+    /// call; other cuts change some rows in the last bits).
     package static let rowAlignment = 24
 
     /// The largest size any GEMM dimension may have (OpenBLAS's `blasint` is 32-bit here).
     package static let maxDimension = Int(blasint.max)
-
-    /// Sets OpenBLAS to one thread, once (Swish parallelizes large products itself).
-    private static let singleThreadedOpenBLAS: Void = { openblas_set_num_threads(1) }()
 
     /// Row-major C = alpha * op(A) @ op(B) + beta * C, with op(A) m x k and op(B) k x n.
     package static func gemm(
@@ -50,26 +44,25 @@ package enum _BLAS {
             }
             return
         }
+        // Each size is below 2^31 (the callers check), but their product may not fit in 64 bits.
         let (mn, o1) = m.multipliedReportingOverflow(by: n)
         let (macs, o2) = mn.multipliedReportingOverflow(by: k)
-        let huge = o1 || o2
-        _ = singleThreadedOpenBLAS
-        let threads = Swift.min(Parallelism.threads, (m + rowAlignment - 1) / rowAlignment)
-        guard threads > 1, huge || macs >= parallelProductLimit else {
+        let rowCost = n * k  // multiply-adds per row of C; below 2^62
+        guard !o1, !o2, macs > singleThreadedProductLimit, macs < threadedProductLimit,
+            rowCost * rowAlignment <= singleThreadedProductLimit
+        else {
             openblas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        // Row blocks of C: rows i0..<i1 of op(A) start at a + i0 * lda (or a + i0 when A is transposed).
-        // Blocks are whole multiples of rowAlignment rows, so each row goes through the same OpenBLAS
-        // micro-kernel as in an unsplit call (see rowAlignment).
-        let rowsPerBlock = ((m + threads - 1) / threads + rowAlignment - 1) / rowAlignment * rowAlignment
-        let a = UnsafeSendablePointer(a), b = UnsafeSendablePointer(b), c = UnsafeSendablePointer(c)
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let i0 = t * rowsPerBlock, i1 = Swift.min(m, i0 + rowsPerBlock)
-            guard i0 < i1 else { return }
+        // Mid-sized: row blocks of at most singleThreadedProductLimit multiply-adds, one after the other.
+        let rowsPerBlock = singleThreadedProductLimit / rowCost / rowAlignment * rowAlignment
+        var i0 = 0
+        while i0 < m {
+            let rows = Swift.min(rowsPerBlock, m - i0)
             openblas(
-                transA, transB, i1 - i0, n, k, alpha, transA ? a.value + i0 : a.value + i0 * lda, lda, b.value,
-                ldb, beta, c.value + i0 * ldc, ldc)
+                transA, transB, rows, n, k, alpha, transA ? a + i0 : a + i0 * lda, lda, b, ldb, beta,
+                c + i0 * ldc, ldc)
+            i0 += rows
         }
     }
 
@@ -85,29 +78,25 @@ package enum _BLAS {
     }
 }
 
-/// A pointer handed to the worker threads of one product; each writes only its own rows of C.
-private struct UnsafeSendablePointer<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
-/// How many threads Swish uses for one large matrix product.
+/// How many threads one large matrix product uses.
 public enum Parallelism {
-    private static let _threads = Atomic<Int>(Parallelism.defaultThreads)
+    private static let lock = Lock()
 
-    /// The number of online processors (at least 1), the default thread count.
-    public static let defaultThreads: Int = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-
-    /// Threads for one large matrix product (default: the number of online processors). Values below 1
-    /// count as 1. Swish keeps OpenBLAS itself single-threaded and splits large products over this many
-    /// threads; small products always run on the calling thread.
+    /// OpenBLAS's thread count (default: the number of processors, or `OPENBLAS_NUM_THREADS`). It is
+    /// OpenBLAS's own process-wide setting, shared with any other OpenBLAS user in the process. Values
+    /// below 1 count as 1. Products of fewer than about a million multiply-adds always use one thread.
     public static var threads: Int {
-        get { _threads.load(ordering: .relaxed) }
-        set { _threads.store(Swift.max(1, newValue), ordering: .relaxed) }
+        get { Int(openblas_get_num_threads()) }
+        set { _ = exchangeThreads(newValue) }
     }
 
-    /// Sets ``threads`` and returns the previous value, atomically.
+    /// Sets ``threads`` and returns the previous value, one caller at a time (OpenBLAS's setter starts
+    /// threads and is not meant to run twice at once).
     package static func exchangeThreads(_ newValue: Int) -> Int {
-        _threads.exchange(Swift.max(1, newValue), ordering: .relaxed)
+        lock.withLock {
+            let old = Int(openblas_get_num_threads())
+            openblas_set_num_threads(Int32(clamping: Swift.max(1, newValue)))
+            return old
+        }
     }
 }
