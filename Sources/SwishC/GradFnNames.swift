@@ -3,17 +3,20 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Synchronization
+import Swish
 
 /// Interned C strings for backward-function names, so swish_tensor_grad_fn can return static storage.
 enum GradFnNames {
-    private static let table = Mutex<[String: UnsafeMutablePointer<CChar>]>([:])
+    // A pthread mutex (Swish's `Lock`), not Synchronization.Mutex: ThreadSanitizer intercepts pthread
+    // locks but not Mutex's futex, so it reported every first lookup from two C threads as a race.
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var table: [String: UnsafeMutablePointer<CChar>] = [:]
 
     static func cString(_ name: String) -> UnsafePointer<CChar>? {
-        table.withLock { t in
-            if let p = t[name] { return UnsafePointer(p) }
+        lock.withLock {
+            if let p = table[name] { return UnsafePointer(p) }
             guard let p = strdup(name) else { return nil }
-            t[name] = p
+            table[name] = p
             return UnsafePointer(p)
         }
     }
