@@ -40,9 +40,6 @@ enum Autograd {
         let mark = epoch.add(1, ordering: .relaxed).newValue
         var order: [Node] = []
         var stack: [(Node, Bool)] = [(rootNode, false)]
-        @inline(__always) func push(_ input: Tensor?) {
-            if let child = input?.gradFn, child.mark != mark { stack.append((child, false)) }
-        }
         while let (node, expanded) = stack.popLast() {
             if expanded {
                 order.append(node)
@@ -56,9 +53,9 @@ enum Autograd {
                 )
             }
             stack.append((node, true))
-            push(node.in0)
-            push(node.in1)
-            push(node.in2)
+            push(node.in0, unless: mark, onto: &stack)
+            push(node.in1, unless: mark, onto: &stack)
+            push(node.in2, unless: mark, onto: &stack)
         }
 
         // Run the nodes from the output towards the leaves, with recording off.
@@ -90,6 +87,14 @@ enum Autograd {
                 node.freed = true
             }
         }
+    }
+
+    /// Schedules the node that made `input` unless this pass has visited it. A static function, not a
+    /// closure over `stack`: a captured `var` is boxed and every access to it checked dynamically for
+    /// exclusivity (swift_beginAccess), which was most of the walk's cost.
+    @inline(__always)
+    private static func push(_ input: Tensor?, unless mark: UInt64, onto stack: inout [(Node, Bool)]) {
+        if let child = input?.gradFn, child.mark != mark { stack.append((child, false)) }
     }
 
     /// Passes a gradient to the node that made `input`, or queues it for the leaf `input`.

@@ -9,11 +9,14 @@
 /// Built on a pthread key because Swift has no thread-local storage class; reading it costs one
 /// `pthread_getspecific`.
 package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
-    private var key = pthread_key_t()
+    // A `let`: a class's `var` is read through a dynamic exclusivity check (swift_beginAccess), and
+    // this one is read for every tensor allocated and freed.
+    private let key: pthread_key_t
     private let make: @Sendable () -> Value
 
     package init(_ make: @escaping @Sendable () -> Value) {
         self.make = make
+        var key = pthread_key_t()
         let rc = pthread_key_create(&key) { raw in
             #if canImport(Darwin)
                 Unmanaged<AnyObject>.fromOpaque(raw).release()
@@ -22,6 +25,7 @@ package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
             #endif
         }
         precondition(rc == 0, "Swish: pthread_key_create failed")
+        self.key = key
     }
 
     package var value: Value {
