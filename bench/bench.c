@@ -2,13 +2,16 @@
  * next to its BLAS floor: the same forward and backward GEMM shapes called straight through OpenBLAS,
  * with nothing else (no bias, activation, loss or optimizer work). Run by scripts/bench.sh.
  *
- *   bench [--only NAME] [--reps N] [--min-seconds S] [--floor-threads N]
+ *   bench [--only NAME] [--reps N] [--min-seconds S] [--threads N] [--peak-rss] [--steps N]
  *
- * Prints `bench <name> swish_us=<median> floor_us=<median>` per workload. Each figure is the median of
- * `reps` repetitions (default 7) after a warm-up; a repetition is the mean over enough steps to last
- * `min-seconds` (default 0.2 s). Swish and the floor use the same OpenBLAS thread count (OpenBLAS's
- * default, or `--threads N`, which sets it through swish_set_num_threads). `--peak-rss` prints the process's peak resident memory at the end
- * (scripts/bench.sh runs the wide workload alone in its own process for that figure). */
+ * Prints `bench <name> swish_us=<median> floor_us=<median> swish/floor=<median ratio>` per workload.
+ * After a warm-up, Swish and the floor are timed in `reps` interleaved rounds (default 7); in each round
+ * each runs enough steps to last about `min-seconds` (default 0.2 s). The times are the medians over the
+ * rounds, the ratio the median of the rounds' own ratios, which a change of load between rounds moves
+ * less. Swish and the floor use the same OpenBLAS thread count (OpenBLAS's default, or `--threads N`,
+ * set through swish_set_num_threads). `--peak-rss` runs Swish's steps only and prints the process's peak
+ * resident memory (scripts/bench.sh runs the wide workload alone in its own process for that figure);
+ * `--steps N` runs N untimed Swish steps for callgrind (scripts/profile.sh). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
@@ -48,29 +51,72 @@ static void die(const char *what) {
     exit(1);
 }
 
-static void floor_step(void *ctx);
-
-/* Median over `reps` repetitions of the mean time of one call of `step`, in microseconds. */
-static double median_us(void (*step)(void *), void *ctx) {
-    for (int i = 0; i < 3; i++) step(ctx); /* warm-up */
-    if (profile_steps > 0) {
-        if (step != floor_step) profiled_steps(step, ctx, profile_steps);
-        return 0;
-    }
+/* Steps of `step` that take about `min_seconds` (at least one), judged from one timed call. */
+static long calibrate(void (*step)(void *), void *ctx) {
     double t0 = now();
     step(ctx);
     double once = now() - t0;
     long n = (long)(min_seconds / (once > 1e-7 ? once : 1e-7));
-    if (n < 1) n = 1;
-    double samples[64];
-    int r = reps < 64 ? reps : 64;
-    for (int k = 0; k < r; k++) {
-        t0 = now();
-        for (long i = 0; i < n; i++) step(ctx);
-        samples[k] = (now() - t0) / (double)n * 1e6;
+    return n < 1 ? 1 : n;
+}
+
+/* Mean time of one call of `step` over `n` calls, in microseconds. */
+static double block_us(void (*step)(void *), void *ctx, long n) {
+    double t0 = now();
+    for (long i = 0; i < n; i++) step(ctx);
+    return (now() - t0) / (double)n * 1e6;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    return v[n / 2];
+}
+
+/* Peak-RSS mode (--peak-rss): Swish's steps only, so the floor's buffers do not count. */
+static int peak_mode = 0;
+
+/* A workload's figures: medians of Swish's and the floor's step times, and the median of the per-round
+ * ratios. */
+typedef struct {
+    double swish_us, floor_us, ratio;
+} paired;
+
+/* Times Swish's step and its floor side by side: after a warm-up, `reps` rounds, each a block of Swish
+ * steps and a block of floor steps (about `min_seconds` each, the order alternating), so a change in the
+ * shared machine's load between rounds falls on both. The ratio is the median of the rounds' own ratios. */
+static paired measure(void (*swish)(void *), void *swish_ctx, void (*floor)(void *), void *floor_ctx) {
+    paired r = {0, 0, 0};
+    for (int i = 0; i < 3; i++) swish(swish_ctx); /* warm-up */
+    if (profile_steps > 0) {
+        profiled_steps(swish, swish_ctx, profile_steps);
+        return r;
     }
-    qsort(samples, r, sizeof samples[0], cmp_double);
-    return samples[r / 2];
+    int rounds = reps < 64 ? reps : 64;
+    if (peak_mode) {
+        for (int k = 0; k < rounds; k++) swish(swish_ctx);
+        return r;
+    }
+    for (int i = 0; i < 3; i++) floor(floor_ctx);
+    long ns = calibrate(swish, swish_ctx), nf = calibrate(floor, floor_ctx);
+    double s[64], f[64], q[64];
+    for (int k = 0; k < rounds; k++) {
+        if (k % 2 == 0) {
+            s[k] = block_us(swish, swish_ctx, ns);
+            f[k] = block_us(floor, floor_ctx, nf);
+        } else {
+            f[k] = block_us(floor, floor_ctx, nf);
+            s[k] = block_us(swish, swish_ctx, ns);
+        }
+        q[k] = s[k] / f[k];
+    }
+    r.swish_us = median(s, rounds), r.floor_us = median(f, rounds), r.ratio = median(q, rounds);
+    return r;
+}
+
+/* Prints a workload's line (scripts/bench.sh adds PyTorch's figure and the ratios). */
+static void report(const char *name, paired r) {
+    printf("bench %s swish_us=%.1f floor_us=%.1f swish/floor=%.3f\n", name, r.swish_us, r.floor_us, r.ratio);
+    fflush(stdout);
 }
 
 /* ---- The BLAS floor ------------------------------------------------------------------------------
@@ -132,10 +178,6 @@ static void floor_step(void *ctx) {
 
 /* ---- Swish workloads --------------------------------------------------------------------------- */
 
-static long peak_rss_kb(void);
-/* Peak RSS when the last workload's Swish part finished (its floor allocates buffers of its own). */
-static long swish_peak_kb = -1;
-
 typedef struct {
     swish_module *net;
     swish_optimizer *opt;
@@ -196,16 +238,11 @@ static void bench_mlp(const char *name, const int *sizes, int n, int batch, int 
         free(labels);
     }
     if (!c.x || !c.y) die("making the batch");
-    double swish_us = median_us(train_step, &c);
-    swish_peak_kb = peak_rss_kb(); /* before the floor's own buffers exist */
-
     floor_model f = {0};
-    for (int i = 0; i + 1 < n; i++) floor_add(&f, batch, sizes[i], sizes[i + 1], i > 0);
-    double floor_us = median_us(floor_step, &f);
+    if (!peak_mode)
+        for (int i = 0; i + 1 < n; i++) floor_add(&f, batch, sizes[i], sizes[i + 1], i > 0);
+    report(name, measure(train_step, &c, floor_step, &f));
     floor_free(&f);
-
-    printf("bench %s swish_us=%.1f floor_us=%.1f\n", name, swish_us, floor_us);
-    fflush(stdout);
     swish_tensor_free(c.x), swish_tensor_free(c.y);
     swish_optimizer_free(c.opt), swish_module_free(c.net), swish_generator_free(gen);
 }
@@ -286,19 +323,14 @@ static void bench_chimera(void) {
     c.net = chimera_new();
     c.x = swish_rand((int64_t[]){2, 20}, 2, NULL);
     swish_tensor_free(swish_forward(c.net, c.x)); /* materialize the lazy layers */
-    double swish_us = median_us(chimera_step, &c);
-
     /* Its GEMMs: 20->64->32->16 (NestMLP), 16->20 (LazyLinear), then FixedHiddenMLP's linear twice and
      * X @ rand_weight between them (the while loop is not GEMM work). */
     floor_model f = {0};
     floor_add(&f, 2, 20, 64, 0), floor_add(&f, 2, 64, 32, 1), floor_add(&f, 2, 32, 16, 1);
     floor_add(&f, 2, 16, 20, 1), floor_add(&f, 2, 20, 20, 1), floor_add(&f, 2, 20, 20, 1);
     floor_add(&f, 2, 20, 20, 1);
-    double floor_us = median_us(floor_step, &f);
+    report("chimera_fwd_bwd", measure(chimera_step, &c, floor_step, &f));
     floor_free(&f);
-
-    printf("bench chimera_fwd_bwd swish_us=%.1f floor_us=%.1f\n", swish_us, floor_us);
-    fflush(stdout);
     swish_tensor_free(c.x), swish_module_free(c.net);
 }
 
@@ -315,12 +347,11 @@ static long peak_rss_kb(void) {
 
 int main(int argc, char **argv) {
     const char *only = NULL;
-    int peak = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc) min_seconds = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--peak-rss")) peak = 1;
+        else if (!strcmp(argv[i], "--peak-rss")) peak_mode = 1;
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) profile_steps = atol(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) swish_set_num_threads(atoi(argv[++i]));
         else {
@@ -334,6 +365,6 @@ int main(int argc, char **argv) {
     if (RUN("chimera_fwd_bwd")) bench_chimera();
     if (RUN("mnist_mlp_b128_adam")) bench_mlp("mnist_mlp_b128_adam", (int[]){784, 256, 256, 10}, 4, 128, 0);
     if (RUN("wide_mlp_b256_adam")) bench_mlp("wide_mlp_b256_adam", (int[]){1024, 4096, 4096, 1024}, 4, 256, 1);
-    if (peak) printf("bench peak_rss_mb swish=%.0f\n", (swish_peak_kb >= 0 ? swish_peak_kb : peak_rss_kb()) / 1024.0);
+    if (peak_mode) printf("bench peak_rss_mb swish=%.0f\n", peak_rss_kb() / 1024.0);
     return 0;
 }

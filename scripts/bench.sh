@@ -9,7 +9,9 @@
 #   - the same workloads in PyTorch when `python3 -c "import torch"` works (bench/torch_reference.py),
 #   - the wide workload alone in a fresh process for its peak resident memory,
 #   - the MNIST demo for its training time.
-# and prints one line per workload: bench <name> swish_us=<median> floor_us=<median> torch_us=<median|NA>
+# and prints one line per workload: bench <name> swish_us=<median> floor_us=<median> torch_us=<median|NA>,
+# followed by the ratios: swish/floor is the median of the per-round ratios of Swish and its floor timed
+# in alternation (bench/bench.c), swish/torch the ratio of the two medians (PyTorch runs afterwards).
 # Not part of CI: the figures depend on the machine and its load.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -58,12 +60,12 @@ else
 fi
 
 # One line per workload, with the ratios.
-while read -r _ name swish floor; do
-    s=${swish#swish_us=} f=${floor#floor_us=}
+while read -r _ name swish floor ratio; do
+    s=${swish#swish_us=} f=${floor#floor_us=} q=${ratio#swish/floor=}
     t=$(sed -n "s/^bench $name torch_us=//p" "$out/torch.txt")
     t=${t:-NA}
-    ratios=$(awk -v s="$s" -v f="$f" -v t="$t" 'BEGIN {
-        r = sprintf("swish/floor=%.2f", s / f);
+    ratios=$(awk -v s="$s" -v q="$q" -v t="$t" 'BEGIN {
+        r = sprintf("swish/floor=%.2f", q);
         if (t != "NA") r = r sprintf(" swish/torch=%.2f", s / t);
         print r }')
     echo "bench $name swish_us=$s floor_us=$f torch_us=$t   ($ratios)"
