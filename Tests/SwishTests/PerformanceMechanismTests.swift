@@ -86,4 +86,84 @@ import Testing
         (x * 1).backward(gradient: seed)
         #expect(x.grad!.scalars == [20, 40] && seed.scalars == [10, 20])
     }
+
+    /// Values that exercise every branch of the updates: zeros of both signs, subnormals, huge values,
+    /// infinities, NaN, and ordinary random ones.
+    private static func updateInputs(_ n: Int, seed: UInt64) -> [[Float]] {
+        let g = Generator(seed: seed)
+        let special: [Float] = [
+            0, -0, Float(bitPattern: 0x0000_4000), -Float(bitPattern: 0x0000_4000), 1e-30, 3e38, -3e38, .infinity, -.infinity, .nan, 1, -1, 1e-8, 0.5,
+        ]
+        return (0..<4).map { k in
+            var v = Tensor.randn([n], generator: g).scalars
+            if k == 3 { v = v.map { Swift.abs($0) } }  // second moments are >= 0 in use; some not
+            for (j, x) in special.enumerated() { v[(j * 7 + k * 3) % n] = k == 3 ? Swift.abs(x) : x }
+            v[Swift.max(0, n - 1 - k)] = special[(k * 5) % special.count]
+            return v
+        }
+    }
+
+    /// The elements whose bits differ (empty when equal), so a failure says where without printing all.
+    private static func differing(_ a: [Float], _ b: [Float]) -> [Int] {
+        a.count == b.count ? a.indices.filter { a[$0].bitPattern != b[$0].bitPattern } : [-1]
+    }
+
+    @Test func avx2AndPortableOptimizerUpdatesGiveTheSameBits() {
+        guard _Kernels.processorHasAVX2 else { return }  // nothing to compare on this processor
+        for n in [1, 7, 8, 9, 61, 1024, 4099] {
+            let inputs = Self.updateInputs(n, seed: UInt64(n))
+            // Adam: lr 1e-3 at step 3; and an unusual set of coefficients.
+            for (w1, w2, b2, step, sc2, eps) in [
+                (Float(0.1), Float(0.001), Float(0.999), Float(3.7e-3), Float(0.0547), Float(1e-8)),
+                (0.3, 0.25, 0.75, 0.5, 0.9, 1e-3),
+            ] {
+                var results: [[[Float]]] = []
+                for avx2 in [true, false] {
+                    var p = inputs[0], m = inputs[2], v = inputs[3]
+                    let g = inputs[1]
+                    let k = AdamKernel(w1: w1, w2: w2, b2: b2, stepSize: step, sqrtCorrection2: sc2, eps: eps)
+                    g.withUnsafeBufferPointer { gb in
+                        k.update(&p, gb.baseAddress!, &m, &v, 0, n, avx2: avx2)
+                    }
+                    results.append([p, m, v])
+                }
+                for j in 0..<3 { #expect(Self.differing(results[0][j], results[1][j]) == [], "Adam n=\(n) buffer \(j)") }
+            }
+            var results: [[[Float]]] = []
+            for avx2 in [true, false] {
+                var p = inputs[0], m = inputs[2], s = inputs[3]
+                let g = inputs[1]
+                let k = YogiKernel(w1: 0.1, w2: 0.001, stepSize: 1e-2, sqrtCorrection2: 0.0316, eps: 1e-3)
+                g.withUnsafeBufferPointer { gb in
+                    k.update(&p, gb.baseAddress!, &m, &s, 0, n, avx2: avx2)
+                }
+                results.append([p, m, s])
+            }
+            for j in 0..<3 { #expect(Self.differing(results[0][j], results[1][j]) == [], "Yogi n=\(n) buffer \(j)") }
+        }
+    }
+
+    @Test func optimizerUpdatesSplitOverThreadsGiveTheSameBits() throws {
+        // 1,000,003 elements: two chunks on two threads (Parallelism.minimumChunk), with a ragged tail.
+        let n = 1_000_003
+        #expect(n / Parallelism.minimumChunk >= 2)
+        let old = Parallelism.threads
+        defer { Parallelism.threads = old }
+        var finals: [[Float]] = []
+        for threads in [1, 2] {
+            Parallelism.threads = threads
+            let g = Generator(seed: 11)
+            let w = Tensor.randn([n], generator: g).requiresGrad_()
+            let target = Tensor.randn([n], generator: g)
+            for opt in [try Adam([w], learningRate: 1e-2) as Optimizer, try Yogi([w]), try Adam([w], weightDecay: 0.1)] {
+                for _ in 0..<3 {
+                    opt.zeroGrad()
+                    ((w - target) * (w - target)).sum().backward()
+                    opt.step()
+                }
+            }
+            finals.append(w.scalars)
+        }
+        #expect(Self.differing(finals[0], finals[1]) == [])
+    }
 }

@@ -1,8 +1,19 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import _SwishShims
 
 /// The engine's inner loops. Each runs over raw buffers with the element function inlined, so LLVM can
 /// vectorize it; ops call these and never loop over elements themselves.
 package enum _Kernels {
+    /// Whether the processor (and its operating system) supports AVX2.
+    package static let processorHasAVX2: Bool = swish_cpu_has_avx2()
+    /// Whether the optimizer updates use their AVX2 builds (Sources/_SwishShims/shims.h): when the
+    /// processor has it, unless `SWISH_NO_AVX2` is set in the environment (to compare the portable path).
+    package static let hasAVX2: Bool = processorHasAVX2 && getenv("SWISH_NO_AVX2") == nil
+
     // MARK: Elementwise
 
     @inline(__always)

@@ -1,3 +1,5 @@
+import _SwishShims
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -119,41 +121,26 @@ public class Adam: Optimizer {
         let amsgrad = amsgrad
         let stepSize = c.stepSize, sc2 = c.sqrtCorrection2, n = p.count
         if !amsgrad && l2 == 0 && shrink == 1 && w1 < 0.5 {
-            // The common case (no weight decay, no amsgrad), eight lanes at a time (the compiler did not
-            // vectorize the scalar loop), then the same arithmetic on the tail.
-            var i = 0
-            while i + 8 <= n {
-                let gi = SIMD8<Float>.load(gp + i), m0 = SIMD8<Float>.load(mp + i)
-                let m = m0 + w1 * (gi - m0)
-                let v = SIMD8<Float>.load(vp + i) * b2 + w2 * gi * gi
-                m.store(to: mp + i)
-                v.store(to: vp + i)
-                (SIMD8<Float>.load(pp + i) + -stepSize * m / (v.sqrt / sc2 + eps)).store(to: pp + i)
-                i += 8
-            }
-            while i < n {
-                let gi = gp[i], m0 = mp[i]
-                let m = m0 + w1 * (gi - m0)
-                let v = vp[i] * b2 + w2 * gi * gi
-                mp[i] = m
-                vp[i] = v
-                pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
-                i += 1
-            }
+            // The common case (no weight decay, no amsgrad) vectorized (the compiler did not vectorize
+            // the scalar loop below); large parameters in chunks on several threads.
+            let k = AdamKernel(w1: w1, w2: w2, b2: b2, stepSize: stepSize, sqrtCorrection2: sc2, eps: eps)
+            Parallelism.forEachChunk(n) { lo, hi in k.update(pp, gp, mp, vp, lo, hi) }
             return
         }
-        for i in 0..<n {
-            if shrink != 1 { pp[i] = pp[i] * shrink }
-            let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
-            let m = lerp(mp[i], gi, w1)
-            var v = vp[i] * b2 + w2 * gi * gi
-            mp[i] = m
-            vp[i] = v
-            if amsgrad {
-                v = Swift.max(maxp[i], v)
-                maxp[i] = v
+        Parallelism.forEachChunk(n) { lo, hi in
+            for i in lo..<hi {
+                if shrink != 1 { pp[i] = pp[i] * shrink }
+                let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
+                let m = lerp(mp[i], gi, w1)
+                var v = vp[i] * b2 + w2 * gi * gi
+                mp[i] = m
+                vp[i] = v
+                if amsgrad {
+                    v = Swift.max(maxp[i], v)
+                    maxp[i] = v
+                }
+                pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
             }
-            pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
         }
     }
 
@@ -259,45 +246,23 @@ public final class Yogi: Optimizer {
         let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), eps = eps, l2 = weightDecay
         let stepSize = c.stepSize, sc2 = c.sqrtCorrection2
         if l2 == 0 && w1 < 0.5 {
-            // Without weight decay, eight lanes at a time, then the same arithmetic on the tail.
-            let n = p.count
-            var i = 0
-            while i + 8 <= n {
-                let gi = SIMD8<Float>.load(gp + i), m0 = SIMD8<Float>.load(mp + i)
-                let m = m0 + w1 * (gi - m0)
-                let g2 = gi * gi
-                let s0 = SIMD8<Float>.load(sp + i)
-                // sign(s0 - g2) * g2 as two selects.
-                let signed = SIMD8<Float>(repeating: 0).replacing(with: g2, where: s0 .> g2)
-                    .replacing(with: -g2, where: s0 .< g2)
-                let s = s0 - w2 * signed
-                m.store(to: mp + i)
-                s.store(to: sp + i)
-                (SIMD8<Float>.load(pp + i) + -stepSize * m / (s.sqrt / sc2 + eps)).store(to: pp + i)
-                i += 8
-            }
-            for i in i..<n {
-                let gi = gp[i], m0 = mp[i]
-                let m = m0 + w1 * (gi - m0)
+            // Without weight decay, vectorized; large parameters in chunks on several threads.
+            let k = YogiKernel(w1: w1, w2: w2, stepSize: stepSize, sqrtCorrection2: sc2, eps: eps)
+            Parallelism.forEachChunk(p.count) { lo, hi in k.update(pp, gp, mp, sp, lo, hi) }
+            return
+        }
+        Parallelism.forEachChunk(p.count) { lo, hi in
+            for i in lo..<hi {
+                let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
+                let m = lerp(mp[i], gi, w1)
                 let g2 = gi * gi
                 let s0 = sp[i]
+                // The only line that differs from Adam: an additive step towards g^2, not a moving average.
                 let s = s0 - w2 * (s0 > g2 ? g2 : (s0 < g2 ? -g2 : 0))
                 mp[i] = m
                 sp[i] = s
-                pp[i] = pp[i] + -stepSize * m / (s.squareRoot() / sc2 + eps)
+                pp[i] = pp[i] + -c.stepSize * m / (s.squareRoot() / c.sqrtCorrection2 + eps)
             }
-            return
-        }
-        for i in 0..<p.count {
-            let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
-            let m = lerp(mp[i], gi, w1)
-            let g2 = gi * gi
-            let s0 = sp[i]
-            // The only line that differs from Adam: an additive step towards g^2 instead of a moving average.
-            let s = s0 - w2 * (s0 > g2 ? g2 : (s0 < g2 ? -g2 : 0))
-            mp[i] = m
-            sp[i] = s
-            pp[i] = pp[i] + -c.stepSize * m / (s.squareRoot() / c.sqrtCorrection2 + eps)
         }
     }
 
@@ -306,5 +271,102 @@ public final class Yogi: Optimizer {
             "lr": Double(learningRate), "beta1": Double(beta1), "beta2": Double(beta2), "eps": Double(eps),
             "initial_accumulator": Double(initialAccumulator), "weight_decay": Double(weightDecay),
         ]
+    }
+}
+
+/// Adam's common-case update (no weight decay, no amsgrad, beta1 above 0.5) on elements `lo..<hi`:
+///
+///     m = m + w1 (g - m);  v = v b2 + w2 g g;  p = p + (-stepSize m) / (sqrt(v) / sqrtCorrection2 + eps)
+///
+/// With AVX2 (``_Kernels/hasAVX2``) through `swish_adam_avx2`, otherwise eight lanes at a time in Swift;
+/// a scalar loop takes the tail. The three give the same bits (tested).
+package struct AdamKernel {
+    let w1, w2, b2, stepSize, sqrtCorrection2, eps: Float
+
+    package init(w1: Float, w2: Float, b2: Float, stepSize: Float, sqrtCorrection2: Float, eps: Float) {
+        (self.w1, self.w2, self.b2, self.stepSize, self.sqrtCorrection2, self.eps) =
+            (w1, w2, b2, stepSize, sqrtCorrection2, eps)
+    }
+
+    @inline(__always)
+    package func update(
+        _ pp: UnsafeMutablePointer<Float>, _ gp: UnsafePointer<Float>, _ mp: UnsafeMutablePointer<Float>,
+        _ vp: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int, avx2: Bool = _Kernels.hasAVX2
+    ) {
+        let (w1, w2, b2, stepSize, sc2, eps) = (w1, w2, b2, stepSize, sqrtCorrection2, eps)
+        var i = lo
+        if avx2 {
+            i = lo + (hi - lo) / 8 * 8
+            swish_adam_avx2(pp, gp, mp, vp, lo, i, w1, w2, b2, stepSize, sc2, eps)
+        }
+        while i + 8 <= hi {
+            let gi = SIMD8<Float>.load(gp + i), m0 = SIMD8<Float>.load(mp + i)
+            let m = m0 + w1 * (gi - m0)
+            let v = SIMD8<Float>.load(vp + i) * b2 + w2 * gi * gi
+            m.store(to: mp + i)
+            v.store(to: vp + i)
+            (SIMD8<Float>.load(pp + i) + -stepSize * m / (v.sqrt / sc2 + eps)).store(to: pp + i)
+            i += 8
+        }
+        while i < hi {
+            let gi = gp[i], m0 = mp[i]
+            let m = m0 + w1 * (gi - m0)
+            let v = vp[i] * b2 + w2 * gi * gi
+            mp[i] = m
+            vp[i] = v
+            pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
+            i += 1
+        }
+    }
+}
+
+/// Yogi's update without weight decay (beta1 above 0.5) on elements `lo..<hi`:
+///
+///     m = m + w1 (g - m);  s = s - w2 sign(s - g g) g g;  p = p + (-stepSize m) / (sqrt(s) / sqrtCorrection2 + eps)
+///
+/// Dispatched as ``AdamKernel``; the three paths give the same bits (tested).
+package struct YogiKernel {
+    let w1, w2, stepSize, sqrtCorrection2, eps: Float
+
+    package init(w1: Float, w2: Float, stepSize: Float, sqrtCorrection2: Float, eps: Float) {
+        (self.w1, self.w2, self.stepSize, self.sqrtCorrection2, self.eps) = (w1, w2, stepSize, sqrtCorrection2, eps)
+    }
+
+    @inline(__always)
+    package func update(
+        _ pp: UnsafeMutablePointer<Float>, _ gp: UnsafePointer<Float>, _ mp: UnsafeMutablePointer<Float>,
+        _ sp: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int, avx2: Bool = _Kernels.hasAVX2
+    ) {
+        let (w1, w2, stepSize, sc2, eps) = (w1, w2, stepSize, sqrtCorrection2, eps)
+        var i = lo
+        if avx2 {
+            i = lo + (hi - lo) / 8 * 8
+            swish_yogi_avx2(pp, gp, mp, sp, lo, i, w1, w2, stepSize, sc2, eps)
+        }
+        while i + 8 <= hi {
+            let gi = SIMD8<Float>.load(gp + i), m0 = SIMD8<Float>.load(mp + i)
+            let m = m0 + w1 * (gi - m0)
+            let g2 = gi * gi
+            let s0 = SIMD8<Float>.load(sp + i)
+            // sign(s0 - g2) * g2 as two selects.
+            let signed = SIMD8<Float>(repeating: 0).replacing(with: g2, where: s0 .> g2)
+                .replacing(with: -g2, where: s0 .< g2)
+            let s = s0 - w2 * signed
+            m.store(to: mp + i)
+            s.store(to: sp + i)
+            (SIMD8<Float>.load(pp + i) + -stepSize * m / (s.sqrt / sc2 + eps)).store(to: pp + i)
+            i += 8
+        }
+        while i < hi {
+            let gi = gp[i], m0 = mp[i]
+            let m = m0 + w1 * (gi - m0)
+            let g2 = gi * gi
+            let s0 = sp[i]
+            let s = s0 - w2 * (s0 > g2 ? g2 : (s0 < g2 ? -g2 : 0))
+            mp[i] = m
+            sp[i] = s
+            pp[i] = pp[i] + -stepSize * m / (s.squareRoot() / sc2 + eps)
+            i += 1
+        }
     }
 }
