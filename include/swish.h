@@ -51,11 +51,12 @@
  *            N threads give bit-identical results to the same trainings run one after another. A
  *            generator may be shared: draws are serialized, so which values each thread gets depends on
  *            the interleaving (give each thread its own generator for reproducible runs). Callbacks run
- *            on the thread that made the call. OpenBLAS: before its first matrix product Swish sets
- *            OpenBLAS to one thread, once, for the whole process (its thread count is a process-wide
- *            setting that cannot be chosen per call without races), and splits large products into row
- *            blocks over its own worker threads; the result does not depend on the thread count, and
- *            products from several threads at once are safe.
+ *            on the thread that made the call. Threads inside one call: large matrix products use
+ *            OpenBLAS's own threads, as many as its process-wide setting (swish_set_num_threads(), which
+ *            Swish never changes by itself); an optimizer step splits the update of a parameter of at
+ *            least 524,288 elements over that many threads (libdispatch's pool), in disjoint chunks, so
+ *            its result does not depend on the count. Products and steps from several threads at once
+ *            are safe.
  *
  *  Tensors.  float32, row-major, contiguous, 0 to SWISH_MAX_DIMS dimensions; 0-d scalars and empty
  *            tensors are valid. Sizes are int64_t and must be >= 0, with a product that fits in 64 bits.
