@@ -41,19 +41,27 @@ mkdir -p "$out"
 
 # 1. The engine, instrumented for coverage and AddressSanitizer. libswish.so leaves the __asan_* and
 #    __sanitizer_cov_* symbols to the fuzzer program, which brings libFuzzer and the ASan runtime.
-echo "== swift build -c release --product swish --sanitize=fuzzer --sanitize=address (.build-fuzz)"
-swift build -c release --product swish --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address 2>&1 |
+# One -sanitize flag naming both: given `--sanitize=fuzzer --sanitize=address`, SwiftPM passes two flags
+# in an order that changes from run to run and the Swift driver keeps only the last, so a build got either
+# coverage or AddressSanitizer, never both (seen in CI; checked below).
+echo "== swift build -c release --product swish -Xswiftc -sanitize=fuzzer,address (.build-fuzz)"
+swift build -c release --product swish --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address 2>&1 |
     grep -v "Cannot export local symbol" || true
 lib="$scratch/release/libswish.so"
 [ -f "$lib" ] || { echo "error: the fuzzing build of libswish.so failed" >&2; exit 1; }
 libdir="$(dirname "$lib")"
 swish_soname_link "$lib"
-# Fuzzing without coverage would look like fuzzing: make sure the engine's objects are instrumented.
-if ! nm "$libdir"/Swish.build/Tensor.swift.o 2>/dev/null | grep -q sancov; then
-    echo "error: the engine's objects in .build-fuzz carry no coverage instrumentation;" \
-        "remove .build-fuzz and run again" >&2
-    exit 1
-fi
+# Fuzzing without coverage or without AddressSanitizer would still look like fuzzing: make sure the
+# engine's objects carry both. (The symbol list is read whole: grep -q under pipefail could fail on
+# nm's broken pipe.)
+symbols=$(nm "$libdir"/Swish.build/Tensor.swift.o 2>/dev/null)
+for mark in __sanitizer_cov __asan_; do
+    if ! grep -q -- "$mark" <<<"$symbols"; then
+        echo "error: the engine's objects in .build-fuzz lack the $mark instrumentation;" \
+            "remove .build-fuzz and run again" >&2
+        exit 1
+    fi
+done
 
 # 2. The harnesses.
 echo "== building the fuzzers"
