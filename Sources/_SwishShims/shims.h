@@ -7,7 +7,7 @@
  * inputs), the same value as sqrtf.
  *
  * swish_adam_avx2, swish_yogi_avx2: the optimizers' common-case updates compiled for AVX2, chosen at run
- * time when the processor has it (swish_cpu_has_avx2). Swift code is compiled for the baseline x86-64
+ * time when the processor has it (swish_cpu_has_avx2_fma). Swift code is compiled for the baseline x86-64
  * (SSE2) unless a package-wide unsafe flag says otherwise, and these updates are bound by the divider and
  * square-root units, which do eight lanes per instruction with AVX instead of four: measured 2x on this
  * project's machine. Each is the same arithmetic, operation for operation, as the Swift loop it replaces
@@ -27,13 +27,15 @@ static inline __attribute__((always_inline)) swish_float8 swish_sqrt8(swish_floa
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <cpuid.h>
+#include <immintrin.h>
 
-/* Whether the processor and the operating system support AVX2 (CPUID leaf 7 for AVX2, leaf 1 for
- * OSXSAVE and AVX, XCR0 for the saved YMM state). */
-static inline bool swish_cpu_has_avx2(void) {
+/* Whether the processor and the operating system support AVX2 and FMA (CPUID leaf 7 for AVX2, leaf 1
+ * for OSXSAVE, AVX and FMA, XCR0 for the saved YMM state). Every processor with AVX2 so far has FMA;
+ * the small-product kernel needs both. */
+static inline bool swish_cpu_has_avx2_fma(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-    if (!(c & bit_OSXSAVE) || !(c & bit_AVX)) return false;
+    if (!(c & bit_OSXSAVE) || !(c & bit_AVX) || !(c & bit_FMA)) return false;
     unsigned lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     if ((lo & 6) != 6) return false; /* XMM and YMM state saved by the OS */
@@ -87,8 +89,166 @@ static __attribute__((target("avx2"))) void swish_yogi_avx2(
     }
 }
 
+
+/* ---- Small matrix products ------------------------------------------------------------------------
+ * swish_sgemm_small_avx2: row-major C[m x n] = alpha op(A)[m x k] op(B)[k x n] + beta C, for products too
+ * small for OpenBLAS to pay off: OpenBLAS spends thousands of instructions per call (argument checks,
+ * buffer handout, packing both operands, zeroing C for beta = 0) whatever the size, which was half of a
+ * batch-2 training step (scripts/profile.sh).
+ *
+ * op(A)[i, p] is a[i * lda + p], or a[p * lda + i] when trans_a; op(B)[p, j] is b[p * ldb + j], or
+ * b[j * ldb + p] when trans_b. beta = 0 writes C without reading it (NaN in C does not survive), as BLAS
+ * does. `panel` is scratch of at least swish_sgemm_small_panel(trans_a, trans_b, n, k) floats.
+ *
+ * Two kernels, by where the sum's index p is contiguous:
+ * - A row-major and B transposed (x @ W^T, a linear layer's forward): both operands are contiguous in p,
+ *   so each element is a dot product: eight lanes of partial sums over p (lane l sums the terms
+ *   p = l mod 8, in order), then one fixed tree of additions, eight elements at a time.
+ * - otherwise: op(B)'s rows are contiguous in j (B packed first when it is transposed or its width is
+ *   not a multiple of the tile), and tiles of C are held in registers, each element summing its terms
+ *   in order p = 0 ... k-1 with fused multiply-adds.
+ * In both, an element's arithmetic depends only on its row of op(A) and column of op(B), not on m or on
+ * where a tile starts, so a row gives the same bits whichever call computes it. */
+
+/* Floats of scratch swish_sgemm_small_avx2 needs for these operands. */
+static inline ptrdiff_t swish_sgemm_small_panel(bool trans_a, bool trans_b, ptrdiff_t n, ptrdiff_t k) {
+    if (!trans_a && trans_b) return 0;
+    return k * ((n + 31) / 32 * 32);
+}
+
+/* Lanes [0, count) of a mask (count clamped to 0 ... 8). */
+static inline __attribute__((always_inline, target("avx2,fma"))) __m256i swish_lanes_avx2(ptrdiff_t count) {
+    int n = count < 0 ? 0 : count > 8 ? 8 : (int)count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* C[0, 0 ... cols) = alpha x + beta C, for the first min(cols, 8) columns. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_store8_avx2(
+    float *c, __m256 x, ptrdiff_t cols, float alpha, float beta) {
+    __m256 out = alpha == 1 ? x : _mm256_mul_ps(_mm256_set1_ps(alpha), x);
+    if (cols >= 8) {
+        if (beta != 0) {
+            __m256 old = _mm256_loadu_ps(c);
+            out = _mm256_add_ps(beta == 1 ? old : _mm256_mul_ps(_mm256_set1_ps(beta), old), out);
+        }
+        _mm256_storeu_ps(c, out);
+        return;
+    }
+    const __m256i mask = swish_lanes_avx2(cols);
+    if (beta != 0) {
+        __m256 old = _mm256_maskload_ps(c, mask);
+        out = _mm256_add_ps(beta == 1 ? old : _mm256_mul_ps(_mm256_set1_ps(beta), old), out);
+    }
+    _mm256_maskstore_ps(c, mask, out);
+}
+
+/* Rows x (8 vecs) tile of C from op(A) rows (element (r, p) at a[r * a_row + p * a_col]) and a panel
+ * whose rows (stride ldp) hold at least 8 vecs readable columns. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgemm_tile_avx2(
+    const int rows, const int vecs, ptrdiff_t k, const float *a, ptrdiff_t a_row, ptrdiff_t a_col,
+    const float *bp, ptrdiff_t ldp, float *c, ptrdiff_t ldc, ptrdiff_t cols, float alpha, float beta) {
+    __m256 acc[4][4];
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)")
+        for (int v = 0; v < vecs; v++) acc[r][v] = _mm256_setzero_ps();
+    for (ptrdiff_t p = 0; p < k; p++) {
+        __m256 b[4];
+        _Pragma("clang loop unroll(full)")
+        for (int v = 0; v < vecs; v++) b[v] = _mm256_loadu_ps(bp + p * ldp + 8 * v);
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < rows; r++) {
+            __m256 ar = _mm256_broadcast_ss(a + r * a_row + p * a_col);
+            _Pragma("clang loop unroll(full)")
+            for (int v = 0; v < vecs; v++) acc[r][v] = _mm256_fmadd_ps(ar, b[v], acc[r][v]);
+        }
+    }
+    _Pragma("clang loop unroll(full)")
+    for (int v = 0; v < vecs && cols - 8 * v > 0; v++)
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < rows; r++) swish_store8_avx2(c + r * ldc + 8 * v, acc[r][v], cols - 8 * v, alpha, beta);
+}
+
+/* C[i, j ... j + cols) for cols <= 8: dot products of A's row i with rows j ... of B (stride ldb), all
+ * contiguous in p. Rows of B past `cols` are read again from row j (valid memory) and not stored. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgemm_dot8_avx2(
+    ptrdiff_t k, const float *a, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t cols, float alpha,
+    float beta) {
+    const float *row[8];
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < 8; q++) row[q] = b + (q < cols ? q : 0) * ldb;
+    __m256 acc[8];
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_ps();
+    ptrdiff_t p = 0;
+    for (; p + 8 <= k; p += 8) {
+        __m256 x = _mm256_loadu_ps(a + p);
+        _Pragma("clang loop unroll(full)")
+        for (int q = 0; q < 8; q++) acc[q] = _mm256_fmadd_ps(x, _mm256_loadu_ps(row[q] + p), acc[q]);
+    }
+    if (p < k) {
+        const __m256i mask = swish_lanes_avx2(k - p);
+        __m256 x = _mm256_maskload_ps(a + p, mask);
+        _Pragma("clang loop unroll(full)")
+        for (int q = 0; q < 8; q++) acc[q] = _mm256_fmadd_ps(x, _mm256_maskload_ps(row[q] + p, mask), acc[q]);
+    }
+    /* Lane sums of the eight accumulators: result lane q = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+     * of acc[q]. */
+    __m256 t0 = _mm256_hadd_ps(acc[0], acc[1]), t1 = _mm256_hadd_ps(acc[2], acc[3]);
+    __m256 t2 = _mm256_hadd_ps(acc[4], acc[5]), t3 = _mm256_hadd_ps(acc[6], acc[7]);
+    __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
+    __m256 sum = _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+    swish_store8_avx2(c, sum, cols, alpha, beta);
+}
+
+static __attribute__((target("avx2,fma"))) void swish_sgemm_small_avx2(
+    bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+    ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *panel) {
+    if (!trans_a && trans_b) {
+        for (ptrdiff_t i = 0; i < m; i++)
+            for (ptrdiff_t j = 0; j < n; j += 8)
+                swish_sgemm_dot8_avx2(k, a + i * lda, b + j * ldb, ldb, c + i * ldc + j, n - j, alpha, beta);
+        return;
+    }
+    /* op(B) with rows readable 32 columns at a time. */
+    const float *bp = b;
+    ptrdiff_t ldp = ldb;
+    if (trans_b || n % 32 != 0) {
+        ldp = (n + 31) / 32 * 32;
+        for (ptrdiff_t p = 0; p < k; p++) {
+            float *row = panel + p * ldp;
+            if (trans_b)
+                for (ptrdiff_t j = 0; j < n; j++) row[j] = b[j * ldb + p];
+            else
+                for (ptrdiff_t j = 0; j < n; j++) row[j] = b[p * ldb + j];
+            for (ptrdiff_t j = n; j < ldp; j++) row[j] = 0;
+        }
+        bp = panel;
+    }
+    const ptrdiff_t a_row = trans_a ? 1 : lda, a_col = trans_a ? lda : 1;
+    ptrdiff_t i = 0;
+    /* Four rows by 16 columns, then what is left two rows and one row at a time by 32 columns: enough
+     * independent sums in flight to hide the fused multiply-add's latency. */
+    for (; i + 4 <= m; i += 4)
+        for (ptrdiff_t j = 0; j < n; j += 16)
+            swish_sgemm_tile_avx2(4, 2, k, a + i * a_row, a_row, a_col, bp + j, ldp, c + i * ldc + j, ldc, n - j, alpha, beta);
+    for (; i + 2 <= m; i += 2)
+        for (ptrdiff_t j = 0; j < n; j += 32)
+            swish_sgemm_tile_avx2(2, 4, k, a + i * a_row, a_row, a_col, bp + j, ldp, c + i * ldc + j, ldc, n - j, alpha, beta);
+    for (; i < m; i++)
+        for (ptrdiff_t j = 0; j < n; j += 32)
+            swish_sgemm_tile_avx2(1, 4, k, a + i * a_row, a_row, a_col, bp + j, ldp, c + i * ldc + j, ldc, n - j, alpha, beta);
+}
+
 #else
-static inline bool swish_cpu_has_avx2(void) { return false; }
+/* Elsewhere the engine uses its portable loops and OpenBLAS; these are never called. */
+static inline bool swish_cpu_has_avx2_fma(void) { return false; }
+static inline ptrdiff_t swish_sgemm_small_panel(bool trans_a, bool trans_b, ptrdiff_t n, ptrdiff_t k) {
+    return 0;
+}
+static inline void swish_sgemm_small_avx2(
+    bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+    ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *panel) {}
 #endif
 
 #endif

@@ -30,17 +30,20 @@ import Testing
     }
 
     @Test func midSizedProductsCutIntoRowBlocksMatchAPlainProduct() {
-        // 128 x 10 x 256 = 327,680 multiply-adds: cut into single-threaded row blocks of 96 rows.
+        // 128 x 32 x 128 = 524,288 multiply-adds, no dimension thin enough for the small-product kernel:
+        // cut into single-threaded OpenBLAS row blocks of 48 rows.
+        let (m, n, k) = (128, 32, 128)
+        #expect(!_BLAS.usesSmallKernel(m: m, n: n, k: k))
         let g = Generator(seed: 4)
-        let a = Tensor.randn([128, 256], generator: g), b = Tensor.randn([256, 10], generator: g)
+        let a = Tensor.randn([m, k], generator: g), b = Tensor.randn([k, n], generator: g)
         let c = a.matmul(b).scalars
         let av = a.scalars, bv = b.scalars
-        var reference = [Float](repeating: 0, count: 128 * 10)
-        for i in 0..<128 {
-            for j in 0..<10 {
+        var reference = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
                 var s: Double = 0
-                for p in 0..<256 { s += Double(av[i * 256 + p]) * Double(bv[p * 10 + j]) }
-                reference[i * 10 + j] = Float(s)
+                for p in 0..<k { s += Double(av[i * k + p]) * Double(bv[p * n + j]) }
+                reference[i * n + j] = Float(s)
             }
         }
         #expect(close(c, reference, atol: 1e-4, rtol: 1e-5))

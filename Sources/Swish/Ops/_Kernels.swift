@@ -8,10 +8,11 @@ import _SwishShims
 /// The engine's inner loops. Each runs over raw buffers with the element function inlined, so LLVM can
 /// vectorize it; ops call these and never loop over elements themselves.
 package enum _Kernels {
-    /// Whether the processor (and its operating system) supports AVX2.
-    package static let processorHasAVX2: Bool = swish_cpu_has_avx2()
-    /// Whether the optimizer updates use their AVX2 builds (Sources/_SwishShims/shims.h): when the
-    /// processor has it, unless `SWISH_NO_AVX2` is set in the environment (to compare the portable path).
+    /// Whether the processor (and its operating system) supports AVX2 and FMA.
+    package static let processorHasAVX2: Bool = swish_cpu_has_avx2_fma()
+    /// Whether the optimizer updates and small matrix products use their AVX2 builds
+    /// (Sources/_SwishShims/shims.h): when the processor has AVX2 and FMA, unless `SWISH_NO_AVX2` is set in
+    /// the environment (to compare the portable path: Swift loops and OpenBLAS).
     package static let hasAVX2: Bool = processorHasAVX2 && getenv("SWISH_NO_AVX2") == nil
 
     // MARK: Elementwise
