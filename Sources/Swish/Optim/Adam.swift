@@ -108,13 +108,13 @@ public class Adam: Optimizer {
 
     override package func applySingle(
         parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
-        state: inout ParameterState
+        step: Int, buffers: [Tensor]
     ) {
         let lr = learningRate
-        let c = BiasCorrection(lr: lr, beta1: beta1, beta2: beta2, step: state.step)
+        let c = BiasCorrection(lr: lr, beta1: beta1, beta2: beta2, step: step)
         let pp = p.baseAddress!, gp = g.baseAddress!
-        let mp = state.buffers["exp_avg"]!.pointer, vp = state.buffers["exp_avg_sq"]!.pointer
-        let maxp = amsgrad ? state.buffers["max_exp_avg_sq"]!.pointer : vp
+        let mp = buffers[0].pointer, vp = buffers[1].pointer  // exp_avg, exp_avg_sq
+        let maxp = amsgrad ? buffers[2].pointer : vp  // max_exp_avg_sq
         let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), b2 = beta2, eps = eps
         let l2 = decoupledWeightDecay ? 0 : weightDecay
         let shrink = decoupledWeightDecay ? Float(1 - Double(lr) * Double(weightDecay)) : 1
@@ -238,11 +238,11 @@ public final class Yogi: Optimizer {
 
     override package func applySingle(
         parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
-        state: inout ParameterState
+        step: Int, buffers: [Tensor]
     ) {
-        let c = BiasCorrection(lr: learningRate, beta1: beta1, beta2: beta2, step: state.step)
+        let c = BiasCorrection(lr: learningRate, beta1: beta1, beta2: beta2, step: step)
         let pp = p.baseAddress!, gp = g.baseAddress!
-        let mp = state.buffers["exp_avg"]!.pointer, sp = state.buffers["exp_avg_sq"]!.pointer
+        let mp = buffers[0].pointer, sp = buffers[1].pointer  // exp_avg, exp_avg_sq
         let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), eps = eps, l2 = weightDecay
         let stepSize = c.stepSize, sc2 = c.sqrtCorrection2
         if l2 == 0 && w1 < 0.5 {

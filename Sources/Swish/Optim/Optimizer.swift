@@ -15,7 +15,7 @@ public struct ParameterState {
 
 /// The common part of every optimizer: a list of distinct parameters, a learning rate, per-parameter
 /// state, ``step()`` and ``zeroGrad()``. Subclasses differ only in their update rule (the package-level
-/// `applySingle(parameter:gradient:state:)`), as mlx-swift's `OptimizerBase.applySingle`.
+/// `applySingle(parameter:gradient:step:buffers:)`), as mlx-swift's `OptimizerBase.applySingle`.
 ///
 /// ```swift
 /// let opt = try Adam([w, b], learningRate: 1e-3)
@@ -35,8 +35,18 @@ public class Optimizer {
     /// The parameters, without duplicates, in the order first given.
     public let parameters: [Tensor]
     @exclusivity(unchecked) private var _learningRate: Float
-    /// Per-parameter state, keyed by the parameter's identity; absent until the parameter's first update.
-    @exclusivity(unchecked) package var states: [ObjectIdentifier: ParameterState] = [:]
+    /// Per-parameter state, by position in ``parameters``; nil until the parameter's first update.
+    /// Kept as step counts and buffers in ``bufferNames`` order, not as ``ParameterState``'s dictionary:
+    /// a step then looks nothing up by name (string hashing was a fifth of a batch-2 Adam step's
+    /// bookkeeping, scripts/profile.sh).
+    @exclusivity(unchecked) package var slots: [Slot?]
+    package struct Slot {
+        var step: Int
+        /// One tensor per name in ``Optimizer/bufferNames``, in that order.
+        let buffers: [Tensor]
+    }
+    /// ``bufferNames``, evaluated once (the subclasses' lists depend only on their settings).
+    @exclusivity(unchecked) private var names: [String] = []
 
     package init(parameters: [Tensor], learningRate: Float) throws {
         try Optimizer.checkLearningRate(learningRate)
@@ -56,6 +66,8 @@ public class Optimizer {
         guard !unique.isEmpty else { throw SwishError.invalidArgument("optimizer got an empty parameter list") }
         self.parameters = unique
         self._learningRate = learningRate
+        self.slots = Array(repeating: nil, count: unique.count)
+        names = bufferNames
     }
 
     /// The parameters of `module` and its descendants, each tensor once in `namedParameters()` order, for
@@ -98,45 +110,44 @@ public class Optimizer {
     /// The value every element of buffer `name` starts from (0 unless a subclass says otherwise).
     package func initialValue(ofBuffer name: String) -> Float { 0 }
 
-    /// Updates one parameter in place from its gradient. `state.step` has already been advanced to the
-    /// number of this update (1 on the first), and every buffer in ``bufferNames`` exists. Must not fail:
-    /// everything that can fail happened before.
+    /// Updates one parameter in place from its gradient. `step` is the number of this update (1 on the
+    /// first); `buffers` hold the parameter's state, one tensor per name in ``bufferNames`` in that order,
+    /// each the parameter's size. Must not fail: ``step()`` has checked everything before the first update.
     package func applySingle(
-        parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>, state: inout ParameterState
+        parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>, step: Int,
+        buffers: [Tensor]
     ) {}
 
     // MARK: Steps
 
-    /// Updates every parameter that has a gradient; returns how many were updated (0 when none has a
-    /// gradient: nothing changes, as PyTorch's `step()` silently does; the C API reports SWISH_ERR_STATE).
-    ///
-    /// All checks and allocations happen before the first parameter changes, so a failure leaves
-    /// parameters and state as they were.
+    /// Updates every parameter that has a gradient and returns how many were updated. Fails, changing
+    /// nothing, when a gradient's size is wrong or a new parameter's buffers cannot be allocated.
     package func _step() throws -> Int {
-        var work: [(Tensor, Tensor, ParameterState)] = []
-        for p in parameters {
+        // First everything that can fail: checks and the buffers of parameters updated for the first time.
+        var fresh: [(Int, Slot)] = []
+        for (i, p) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             guard g.numel == p.numel else {
                 throw SwishError.internal("the gradient of a parameter of shape \(p.shape) has shape \(g.shape)")
             }
-            var state = states[ObjectIdentifier(p)] ?? ParameterState()
-            for name in bufferNames where state.buffers[name] == nil {
-                state.buffers[name] = try Tensor._full(p.shape, initialValue(ofBuffer: name))
+            if slots[i] == nil {
+                fresh.append((i, Slot(step: 0, buffers: try names.map { try Tensor._full(p.shape, initialValue(ofBuffer: $0)) })))
             }
-            state.step += 1
-            work.append((p, g, state))
         }
-        for (p, g, var state) in work {
+        for (i, slot) in fresh { slots[i] = slot }
+        var updated = 0
+        for (i, p) in parameters.enumerated() {
+            guard let g = p.grad else { continue }
+            slots[i]!.step += 1
+            let slot = slots[i]!
             withExtendedLifetime((p, g)) {
-                applySingle(parameter: p.mutableBuffer, gradient: g.buffer, state: &state)
+                applySingle(parameter: p.mutableBuffer, gradient: g.buffer, step: slot.step, buffers: slot.buffers)
             }
-            states[ObjectIdentifier(p)] = state
+            updated += 1
         }
-        return work.count
+        return updated
     }
 
-    /// Applies one update to every parameter that has a gradient (`optimizer.step()`), skipping the
-    /// others. Returns the number of parameters updated; when it is 0 nothing changed.
     @discardableResult
     public func step() -> Int { _trap { try _step() } }
 
@@ -149,14 +160,14 @@ public class Optimizer {
 
     /// The state of parameter `index` (in ``parameters`` order), or nil before its first update.
     public func state(ofParameter index: Int) -> ParameterState? {
-        guard parameters.indices.contains(index) else { return nil }
-        return states[ObjectIdentifier(parameters[index])]
+        guard parameters.indices.contains(index), let slot = slots[index] else { return nil }
+        return ParameterState(step: slot.step, buffers: Dictionary(uniqueKeysWithValues: zip(names, slot.buffers)))
     }
 
     /// The state of every parameter in ``parameters`` order (nil: not updated yet), for saving. The
     /// buffers are the optimizer's own tensors; copy them if they must outlive further steps unchanged.
     package func stateSnapshot() -> [ParameterState?] {
-        parameters.map { states[ObjectIdentifier($0)] }
+        parameters.indices.map { state(ofParameter: $0) }
     }
 
     /// Replaces the whole state with `snapshot` (one entry per parameter, nil for none), copying the
@@ -166,8 +177,8 @@ public class Optimizer {
         guard snapshot.count == parameters.count else {
             throw SwishError.shape("optimizer state has \(snapshot.count) entries for \(parameters.count) parameters")
         }
-        var loaded: [ObjectIdentifier: ParameterState] = [:]
-        let expected = Set(bufferNames)
+        var loaded: [Slot?] = Array(repeating: nil, count: parameters.count)
+        let expected = Set(names)
         for (i, entry) in snapshot.enumerated() {
             guard let entry else { continue }
             let p = parameters[i]
@@ -178,17 +189,15 @@ public class Optimizer {
                 throw SwishError.format(
                     "optimizer state of parameter \(i) has buffers \(entry.buffers.keys.sorted()), expected \(expected.sorted())")
             }
-            var copy = ParameterState(step: entry.step)
-            for (name, t) in entry.buffers {
+            for (name, t) in entry.buffers.sorted(by: { $0.key < $1.key }) {
                 guard t.shape == p.shape, t.dtype == .float32 else {
                     throw SwishError.shape(
                         "optimizer state '\(name)' of parameter \(i) has shape \(t.shape), the parameter has \(p.shape)")
                 }
-                copy.buffers[name] = try t.copyDetached()
             }
-            loaded[ObjectIdentifier(p)] = copy
+            loaded[i] = Slot(step: entry.step, buffers: try names.map { try entry.buffers[$0]!.copyDetached() })
         }
-        states = loaded
+        slots = loaded
     }
 
     /// The hyperparameters by PyTorch's names (`lr`, `betas` as `beta1`/`beta2`, ...), for saving.

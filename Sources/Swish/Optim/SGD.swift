@@ -59,7 +59,7 @@ public final class SGD: Optimizer {
 
     override package func applySingle(
         parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
-        state: inout ParameterState
+        step: Int, buffers: [Tensor]
     ) {
         let lr = learningRate, wd = weightDecay, mu = momentum
         let n = p.count
@@ -68,8 +68,8 @@ public final class SGD: Optimizer {
             for i in 0..<n { pp[i] = pp[i] + -lr * (gp[i] + wd * pp[i]) }
             return
         }
-        let bp = state.buffers["momentum_buffer"]!.pointer
-        let first = state.step == 1  // PyTorch starts the buffer as a copy of the gradient
+        let bp = buffers[0].pointer  // momentum_buffer
+        let first = step == 1  // PyTorch starts the buffer as a copy of the gradient
         let keep = 1 - dampening
         for i in 0..<n {
             let d = wd != 0 ? gp[i] + wd * pp[i] : gp[i]
