@@ -177,7 +177,7 @@ swish_tensor *swish_keep(swish_tensor *t);
 int64_t swish_live_handles(void);
 
 /* ---------------------------------------------------------------------------------------------------
- * Threads used inside one call
+ * Threads used inside one call, and the floating-point mode
  * ------------------------------------------------------------------------------------------------ */
 
 /**
@@ -194,6 +194,22 @@ int swish_set_num_threads(int threads);
 
 /** The current setting of swish_set_num_threads(). Never fails. */
 int swish_get_num_threads(void);
+
+/**
+ * Flushes subnormal floats to zero on the calling thread (on = true) or stops doing so, and returns whether
+ * this processor supports it and the mode was set (true on x86-64 and AArch64): torch.set_flush_denormal.
+ * Off by default, as in PyTorch: arithmetic follows IEEE 754, subnormal numbers included. With it on,
+ * subnormal inputs and results count as zero (x86-64: the MXCSR's flush-to-zero and denormals-are-zero
+ * bits; AArch64: FPCR.FZ). Turn it on when speed matters more than values below 1.2e-38: processors take a
+ * slow path for subnormal operands, and training makes them, for instance in Adam's state for a parameter
+ * whose gradient stays 0 (a dead ReLU unit), which decays into the subnormal range and stays there, slowing
+ * every later step (docs/performance.md). The mode belongs to the calling thread; Swish's own worker
+ * threads take it from the thread that made the call, OpenBLAS's threads keep their own. Never fails.
+ */
+bool swish_set_flush_denormal(bool on);
+
+/** Whether the calling thread flushes subnormal floats to zero (swish_set_flush_denormal()). Never fails. */
+bool swish_get_flush_denormal(void);
 
 /* ---------------------------------------------------------------------------------------------------
  * Random generators

@@ -4,6 +4,8 @@
  * shows. Optimizers over a module take its parameters once each and outlive the module handle. Loss values
  * were computed by PyTorch 2.15. Exits non-zero on any mismatch. */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <swish.h>
@@ -178,8 +180,44 @@ static void check_module_optimizers(void) {
     swish_tensor_free(w);
 }
 
+/* swish_set_flush_denormal: off by default (IEEE subnormals, as PyTorch), on for the calling thread only.
+ * Results are compared by their bits: with denormals-are-zero on, a subnormal compares equal to 0. */
+static uint32_t half_of_tiny_bits(void) {
+    const uint32_t tiny_bits = 0x00AE42E2u; /* 1.6e-38, normal; its half is subnormal */
+    float tiny, half;
+    memcpy(&tiny, &tiny_bits, sizeof tiny);
+    swish_scope_begin();
+    half = swish_item(swish_mul_scalar(swish_tensor_new(&tiny, (int64_t[]){1}, 1), 0.5f));
+    swish_scope_end();
+    uint32_t bits;
+    memcpy(&bits, &half, sizeof bits);
+    return bits;
+}
+
+static void *flush_on_other_thread(void *arg) {
+    (void)arg;
+    swish_set_flush_denormal(true);
+    return NULL;
+}
+
+static void check_flush_denormal(void) {
+    expect_near("flush denormal is off by default", swish_get_flush_denormal(), 0, 0);
+    expect_near("IEEE: half of 1.6e-38 is a subnormal", half_of_tiny_bits(), 0x00572171u, 0);
+    pthread_t other;
+    pthread_create(&other, NULL, flush_on_other_thread, NULL);
+    pthread_join(other, NULL);
+    expect_near("another thread's mode is its own", swish_get_flush_denormal(), 0, 0);
+    expect_near("swish_set_flush_denormal(true) is supported here", swish_set_flush_denormal(true), 1, 0);
+    expect_near("the mode is on", swish_get_flush_denormal(), 1, 0);
+    uint32_t flushed = half_of_tiny_bits();
+    expect_near("swish_set_flush_denormal(false)", swish_set_flush_denormal(false), 1, 0);
+    expect_near("flushed: half of 1.6e-38 is 0", flushed, 0, 0);
+    expect_near("back to IEEE", half_of_tiny_bits(), 0x00572171u, 0);
+}
+
 int main(void) {
     const int64_t handles_at_start = swish_live_handles();
+    check_flush_denormal();
     check_module_optimizers();
     expect_near("module optimizers release every handle", (double)(swish_live_handles() - handles_at_start), 0, 0);
     check_sgd();

@@ -140,3 +140,11 @@ public func swish_set_num_threads(_ threads: Int32) -> Int32 {
 
 @_cdecl("swish_get_num_threads")
 public func swish_get_num_threads() -> Int32 { Int32(clamping: Parallelism.threads) }
+
+// MARK: Floating-point mode
+
+@_cdecl("swish_set_flush_denormal")
+public func swish_set_flush_denormal(_ on: Bool) -> Bool { setFlushDenormal(on) }
+
+@_cdecl("swish_get_flush_denormal")
+public func swish_get_flush_denormal() -> Bool { flushesDenormal }

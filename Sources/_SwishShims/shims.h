@@ -25,6 +25,34 @@ static inline __attribute__((always_inline)) swish_float8 swish_sqrt8(swish_floa
     return __builtin_elementwise_sqrt(x);
 }
 
+/* The calling thread's floating-point control bits that flush subnormal numbers to zero: on x86-64 the
+ * MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6), on AArch64 the FPCR's FZ (bit 24), as
+ * torch.set_flush_denormal sets them. swish_fp_flush_supported says whether this build can set them. */
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+static const unsigned swish_fp_flush_bits = 0x8040u;
+static inline unsigned swish_fp_control_get(void) { return _mm_getcsr(); }
+static inline void swish_fp_control_set(unsigned v) { _mm_setcsr(v); }
+static inline bool swish_fp_flush_supported(void) { return true; }
+#elif defined(__aarch64__)
+static const unsigned swish_fp_flush_bits = 1u << 24;
+static inline unsigned swish_fp_control_get(void) {
+    unsigned long v;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(v));
+    return (unsigned)v;
+}
+static inline void swish_fp_control_set(unsigned v) {
+    unsigned long w = v;
+    __asm__ volatile("msr fpcr, %0" : : "r"(w));
+}
+static inline bool swish_fp_flush_supported(void) { return true; }
+#else
+static const unsigned swish_fp_flush_bits = 0;
+static inline unsigned swish_fp_control_get(void) { return 0; }
+static inline void swish_fp_control_set(unsigned v) { (void)v; }
+static inline bool swish_fp_flush_supported(void) { return false; }
+#endif
+
 #if defined(__x86_64__) && defined(__clang__)
 #include <cpuid.h>
 #include <immintrin.h>

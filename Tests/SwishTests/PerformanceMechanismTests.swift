@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Swish
@@ -168,5 +169,97 @@ import Testing
             finals.append(w.scalars)
         }
         #expect(Self.differing(finals[0], finals[1]) == [])
+    }
+
+    @Test func flushDenormalIsOffByDefaultAndPerThread() throws {
+        try #require(setFlushDenormal(false), "x86-64 and AArch64 support the mode")
+        defer { setFlushDenormal(false) }
+        let tiny = Tensor([Float(bitPattern: 0x00AE_42E2)])  // 1.6e-38: half of it is subnormal
+        #expect(!flushesDenormal)
+        #expect((tiny * 0.5).item() == Float(bitPattern: 0x0057_2171), "IEEE by default, as PyTorch")
+        setFlushDenormal(true)
+        #expect(flushesDenormal)
+        #expect((tiny * 0.5).item().bitPattern == 0)  // by bits: with DAZ on, a subnormal compares equal to 0
+        // Another thread, started before the mode was set (threads started later inherit their creator's
+        // floating-point control word on Linux), keeps its own.
+        final class Seen: @unchecked Sendable { var flushing = true }  // written before isFinished is set
+        let seen = Seen()
+        let go = DispatchSemaphore(value: 0)
+        setFlushDenormal(false)
+        let t = Thread {
+            go.wait()
+            seen.flushing = flushesDenormal
+        }
+        t.start()
+        setFlushDenormal(true)
+        go.signal()
+        while !t.isFinished { usleep(1000) }
+        #expect(!seen.flushing, "another thread keeps its own mode")
+        setFlushDenormal(false)
+        #expect((tiny * 0.5).item() == Float(bitPattern: 0x0057_2171))
+    }
+
+    @Test func adamStateOfAParameterWithoutGradientStaysSubnormalUnlessFlushed() throws {
+        // One real gradient, then zeros (a dead unit): exp_avg = 0.1 * 0.9^(t-1) falls below 1.2e-38 after
+        // about 800 steps. Under IEEE arithmetic (PyTorch's) it ends stuck at a few times the smallest
+        // subnormal (0.1 m rounds to 0), so every later step computes with subnormals; flushed, it sticks
+        // at the normal 1.08e-37, where 0.1 m is the first value that flushes to 0.
+        func expAvg(flush: Bool) throws -> [Float] {
+            setFlushDenormal(flush)
+            defer { setFlushDenormal(false) }
+            let w = Tensor([1, 2, 3, 4, 5, 6, 7, 8], requiresGrad: true)
+            let opt = try Adam([w])
+            for t in 0..<1000 {
+                opt.zeroGrad()
+                (w.sum() * (t == 0 ? 1 : 0)).backward()
+                opt.step()
+            }
+            return opt.state(ofParameter: 0)!.buffers["exp_avg"]!.scalars
+        }
+        let ieee = try expAvg(flush: false), flushed = try expAvg(flush: true)
+        #expect(ieee.allSatisfy { $0.isSubnormal }, "\(ieee)")
+        #expect(flushed.allSatisfy { $0.isNormal && $0 < 1.2e-37 }, "\(flushed)")  // compared with flushing off
+    }
+
+    @Test func threadsSplittingAnUpdateUseTheCallersFloatingPointMode() throws {
+        try #require(setFlushDenormal(true))
+        defer { setFlushDenormal(false) }
+        let old = Parallelism.threads
+        defer { Parallelism.threads = old }
+        Parallelism.threads = 4
+        let n = 4 * Parallelism.minimumChunk
+        let x = [Float](repeating: Float(bitPattern: 0x00AE_42E2), count: n)  // 1.6e-38: half is subnormal
+        var y = [Float](repeating: 1, count: n)
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
+                Parallelism.forEachChunk(n) { lo, hi in
+                    for i in lo..<hi { yp[i] = xp[i] * 0.5 }
+                }
+            }
+        }
+        // Compared by bits: with denormals-are-zero on, a subnormal compares equal to 0.
+        #expect(y.allSatisfy { $0.bitPattern == 0 }, "\(y.filter { $0.bitPattern != 0 }.count) elements computed without flushing")
+
+        // Whether Dispatch ran a chunk off this thread above is its choice; the mechanism itself, on a
+        // thread that certainly has the other mode: a worker started while this thread did not flush.
+        final class Seen: @unchecked Sendable { var inside: Float = 1, after = true }
+        let seen = Seen()
+        let go = DispatchSemaphore(value: 0)
+        setFlushDenormal(false)
+        nonisolated(unsafe) var mode = FloatingPointMode.current
+        let t = Thread {
+            go.wait()
+            let x = Tensor([Float(bitPattern: 0x00AE_42E2)])  // 1.6e-38: half of it is subnormal
+            mode.apply { seen.inside = (x * 0.5).item() }
+            seen.after = flushesDenormal
+        }
+        t.start()
+        setFlushDenormal(true)
+        mode = FloatingPointMode.current
+        go.signal()
+        while !t.isFinished { usleep(1000) }
+        #expect(seen.inside.bitPattern == 0, "the caller's mode applied on the worker")
+        #expect(!seen.after, "the worker's own mode restored")
     }
 }

@@ -21,13 +21,16 @@ extension Parallelism {
             return
         }
         let chunk = (count / parts + 15) & ~15
+        // Workers compute in the caller's floating-point mode (setFlushDenormal), so the result does not
+        // depend on which thread takes which chunk.
+        let mode = FloatingPointMode.current
         withoutActuallyEscaping(body) { body in
             // concurrentPerform returns only after every chunk ran, so `body` outlives its uses; the
             // chunks are disjoint, which is what makes sharing it across threads safe.
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: parts) { k in
                 let lo = Swift.min(k * chunk, count), hi = k == parts - 1 ? count : Swift.min(lo + chunk, count)
-                if lo < hi { body(lo, hi) }
+                if lo < hi { mode.apply { body(lo, hi) } }
             }
         }
     }
