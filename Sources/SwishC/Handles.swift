@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Swish
 
 /// What a C handle refers to. The raw value is part of each handle's bits, so a handle of one kind
@@ -56,8 +61,21 @@ final class Registry: @unchecked Sendable {
         var live = 0
     }
 
-    private let lock = Lock()
+    // A pthread mutex locked and unlocked right here rather than the engine's `Lock`: `Lock.withLock` is
+    // generic and cannot be inlined outside the engine, so every lookup went through an unspecialized
+    // call and a closure, more than the mutex itself costs. pthread (not Synchronization.Mutex) so that
+    // ThreadSanitizer sees it. Every access to `t` is between `lock()` and `unlock()`.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @exclusivity(unchecked) private var t = Table()
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    @inline(__always) private func lock() { pthread_mutex_lock(mutex) }
+    @inline(__always) private func unlock() { pthread_mutex_unlock(mutex) }
 
     private static func encode(index: Int, generation: UInt32, kind: HandleKind) -> OpaquePointer {
         let v =
@@ -66,29 +84,28 @@ final class Registry: @unchecked Sendable {
         return OpaquePointer(bitPattern: UInt(v))!
     }
 
+
     /// Registers `object` and returns a new handle owned by the caller, or by this thread's innermost
     /// scope when one is open and `scoped` is true.
     func register(_ object: AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
         let state = CState.current
         let scope = scoped ? state.currentScopeID : 0
-        let handle: OpaquePointer? = lock.withLock {
-            let index: Int
-            if let i = t.free.popLast() {
-                index = Int(i)
-            } else {
-                guard t.slots.count < Registry.maxSlots else { return nil }
-                t.slots.append(Slot())
-                index = t.slots.count - 1
-            }
-            t.slots[index].kind = kind
-            t.slots[index].object = object
-            t.slots[index].scope = scope
-            t.live += 1
-            return Registry.encode(index: index, generation: t.slots[index].generation, kind: kind)
-        }
-        guard let handle else {
+        lock()
+        let index: Int
+        if let i = t.free.popLast() {
+            index = Int(i)
+        } else if t.slots.count < Registry.maxSlots {
+            t.slots.append(Slot())
+            index = t.slots.count - 1
+        } else {
+            unlock()
             throw SwishError.outOfMemory("too many live handles (\(Registry.maxSlots)); free or scope some")
         }
+        let generation = t.slots[index].generation
+        t.slots[index] = Slot(generation: generation, kind: kind, object: object, scope: scope)
+        t.live += 1
+        unlock()
+        let handle = Registry.encode(index: index, generation: generation, kind: kind)
         if scope != 0 { state.scopes[state.scopes.count - 1].handles.append(handle) }
         return handle
     }
@@ -109,74 +126,79 @@ final class Registry: @unchecked Sendable {
         return (index, generation, kind)
     }
 
+    /// What is wrong with the handle at `index` of `kind` bits `k` and `generation`, or nil if it is a live
+    /// handle of `kind`. Called with the lock held.
+    @inline(__always)
+    private func check(_ index: Int, _ generation: UInt32, _ k: UInt64, _ kind: HandleKind) -> Problem? {
+        guard index < t.slots.count else { return .garbage }
+        let slot = t.slots[index]
+        guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind, slot.object != nil else { return .freed }
+        // Kind bits other than those the slot's handle was issued with: a forged value, not a handle.
+        guard k == sk.rawValue else { return .garbage }
+        guard sk == kind else { return .wrongKind(sk) }
+        return nil
+    }
+
     /// The object behind a live handle of `kind`, or what is wrong with the handle.
     func object(_ h: OpaquePointer?, kind: HandleKind) -> Result<AnyObject, Problem> {
         guard let h else { return .failure(.null) }
         guard let (index, generation, k) = decode(h) else { return .failure(.garbage) }
-        return lock.withLock {
-            guard index < t.slots.count else { return .failure(.garbage) }
-            let slot = t.slots[index]
-            guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind, let obj = slot.object else {
-                return .failure(.freed)
-            }
-            // Kind bits other than those the slot's handle was issued with: a forged value, not a handle.
-            guard k == sk.rawValue else { return .failure(.garbage) }
-            guard sk == kind else { return .failure(.wrongKind(sk)) }
-            return .success(obj)
-        }
+        lock()
+        defer { unlock() }
+        if let problem = check(index, generation, k, kind) { return .failure(problem) }
+        return .success(t.slots[index].object!)
     }
 
     /// Releases the handle: its slot is freed and its generation moves on, so later uses are detected.
     /// The object is released outside the lock (its deinit may free other things).
     func release(_ h: OpaquePointer, kind: HandleKind) -> Problem? {
         guard let (index, generation, k) = decode(h) else { return .garbage }
-        var released: AnyObject? = nil
-        let problem: Problem? = lock.withLock {
-            guard index < t.slots.count else { return .garbage }
-            let slot = t.slots[index]
-            guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind else { return .freed }
-            guard k == sk.rawValue else { return .garbage }
-            guard sk == kind else { return .wrongKind(sk) }
-            released = t.slots[index].object
-            t.slots[index] = Slot(generation: slot.generation &+ 1)
-            t.free.append(Int32(index))
-            t.live -= 1
-            return nil
+        lock()
+        if let problem = check(index, generation, k, kind) {
+            unlock()
+            return problem
         }
+        let released = t.slots[index].object
+        t.slots[index] = Slot(generation: t.slots[index].generation &+ 1)
+        t.free.append(Int32(index))
+        t.live -= 1
+        unlock()
         withExtendedLifetime(released) {}
-        released = nil
-        return problem
+        return nil
     }
 
     /// Releases every handle in `handles` that is still live and still owned by `scope`.
     func releaseScope(_ scope: UInt64, handles: [OpaquePointer]) {
         var released: [AnyObject] = []
         released.reserveCapacity(handles.count)
-        lock.withLock {
-            for h in handles {
-                guard let (index, generation, _) = decode(h), index < t.slots.count else { continue }
-                let slot = t.slots[index]
-                guard slot.generation & 0xFF_FFFF == generation, slot.kind != nil, slot.scope == scope else { continue }
-                if let o = slot.object { released.append(o) }
-                t.slots[index] = Slot(generation: slot.generation &+ 1)
-                t.free.append(Int32(index))
-                t.live -= 1
-            }
+        lock()
+        for h in handles {
+            guard let (index, generation, _) = decode(h), index < t.slots.count else { continue }
+            let slot = t.slots[index]
+            guard slot.generation & 0xFF_FFFF == generation, slot.kind != nil, slot.scope == scope else { continue }
+            if let o = slot.object { released.append(o) }
+            t.slots[index] = Slot(generation: slot.generation &+ 1)
+            t.free.append(Int32(index))
+            t.live -= 1
         }
+        unlock()
         released.removeAll()
     }
 
     /// Moves a live handle out of any scope: the caller owns it from now on.
     func unscope(_ h: OpaquePointer) {
         guard let (index, generation, _) = decode(h) else { return }
-        lock.withLock {
-            guard index < t.slots.count, t.slots[index].generation & 0xFF_FFFF == generation,
-                t.slots[index].kind != nil
-            else { return }
+        lock()
+        if index < t.slots.count, t.slots[index].generation & 0xFF_FFFF == generation, t.slots[index].kind != nil {
             t.slots[index].scope = 0
         }
+        unlock()
     }
 
     /// Number of live handles (for leak tests).
-    var liveCount: Int { lock.withLock { t.live } }
+    var liveCount: Int {
+        lock()
+        defer { unlock() }
+        return t.live
+    }
 }
