@@ -186,8 +186,7 @@ private func withCallbackScope<R>(_ body: () throws -> R, succeeded: (R) -> Bool
     let savedStatus = state.status
     let savedMessage = state.message.map { String(cString: $0) }
     state.clear()
-    let scopeID = CState.newScopeID()
-    state.scopes.append(CState.Scope(id: scopeID))
+    let scopeID = state.beginScope()
     let result: R
     do {
         result = try body()
@@ -210,10 +209,7 @@ private func withCallbackScope<R>(_ body: () throws -> R, succeeded: (R) -> Bool
 private func closeScope(_ id: UInt64) -> Bool {
     let state = CState.current
     guard let position = state.scopes.lastIndex(where: { $0.id == id }) else { return false }
-    while state.scopes.count > position {
-        let scope = state.scopes.removeLast()
-        Registry.shared.releaseScope(scope.id, handles: scope.handles)
-    }
+    while state.scopes.count > position { state.endScope() }
     return true
 }
 

@@ -39,17 +39,53 @@ final class CState {
     /// The last error's message, owned here (a C string valid until the next error on this thread).
     @exclusivity(unchecked) var message: UnsafeMutablePointer<CChar>? = nil
 
+    /// An open scope: its id and where its handles start in `scopeHandles`.
     struct Scope {
         let id: UInt64
-        var handles: [OpaquePointer] = []
+        let start: Int
     }
     @exclusivity(unchecked) var scopes: [Scope] = []
+    /// The handles of all open scopes, the innermost scope's last. One array for every scope, so its
+    /// capacity is kept from one scope to the next instead of growing from empty in each.
+    @exclusivity(unchecked) var scopeHandles: [OpaquePointer] = []
+    /// Storage for the objects a scope's end releases, kept for the same reason.
+    @exclusivity(unchecked) private var released: [AnyObject] = []
+    /// Capacity (entries) the two arrays above keep once empty: enough for the scopes of a training step,
+    /// while a thread that once had a huge scope does not hold its storage forever.
+    private static let keptCapacity = 4096
     /// Grad modes saved by swish_no_grad_begin.
     @exclusivity(unchecked) var noGradStack: [Bool] = []
     /// Backing store of the string swish_tensor_str returned last.
     @exclusivity(unchecked) var lastString: UnsafeMutablePointer<CChar>? = nil
 
     var currentScopeID: UInt64 { scopes.last?.id ?? 0 }
+
+    /// Opens a scope on this thread and returns its id.
+    @discardableResult
+    func beginScope() -> UInt64 {
+        let id = CState.newScopeID()
+        scopes.append(Scope(id: id, start: scopeHandles.count))
+        return id
+    }
+
+    /// Ends the innermost open scope: frees the handles it still owns.
+    func endScope() {
+        let scope = scopes.removeLast()
+        var objects: [AnyObject] = []
+        swap(&objects, &released)
+        scopeHandles.withUnsafeBufferPointer {
+            Registry.shared.releaseScope(scope.id, handles: UnsafeBufferPointer(rebasing: $0[scope.start...]), into: &objects)
+        }
+        if scope.start == 0 && scopeHandles.capacity > CState.keptCapacity {
+            scopeHandles = []
+        } else {
+            scopeHandles.removeLast(scopeHandles.count - scope.start)
+        }
+        // The objects' deinits run here, with this thread's state consistent again: they may call the C API
+        // (a custom module's destroy callback), even end scopes of their own, which then use fresh storage.
+        objects.removeAll(keepingCapacity: objects.capacity <= CState.keptCapacity)
+        swap(&objects, &released)
+    }
 
     private static let local = ThreadLocal { CState() }
     static var current: CState { local.value }
@@ -73,7 +109,7 @@ final class CState {
         free(message)
         free(lastString)
         // A thread that exits with scopes open: release what they own.
-        for s in scopes.reversed() { Registry.shared.releaseScope(s.id, handles: s.handles) }
+        while !scopes.isEmpty { endScope() }
     }
 }
 

@@ -106,7 +106,7 @@ final class Registry: @unchecked Sendable {
         t.live += 1
         unlock()
         let handle = Registry.encode(index: index, generation: generation, kind: kind)
-        if scope != 0 { state.scopes[state.scopes.count - 1].handles.append(handle) }
+        if scope != 0 { state.scopeHandles.append(handle) }
         return handle
     }
 
@@ -167,10 +167,9 @@ final class Registry: @unchecked Sendable {
         return nil
     }
 
-    /// Releases every handle in `handles` that is still live and still owned by `scope`.
-    func releaseScope(_ scope: UInt64, handles: [OpaquePointer]) {
-        var released: [AnyObject] = []
-        released.reserveCapacity(handles.count)
+    /// Frees every handle in `handles` that is still live and still owned by `scope`, and appends their
+    /// objects to `released`: the caller releases them, outside the lock (their deinits may free other things).
+    func releaseScope(_ scope: UInt64, handles: UnsafeBufferPointer<OpaquePointer>, into released: inout [AnyObject]) {
         lock()
         for h in handles {
             guard let (index, generation, _) = decode(h), index < t.slots.count else { continue }
@@ -182,7 +181,6 @@ final class Registry: @unchecked Sendable {
             t.live -= 1
         }
         unlock()
-        released.removeAll()
     }
 
     /// Moves a live handle out of any scope: the caller owns it from now on.
