@@ -183,31 +183,32 @@ private func withCallbackScope<R>(_ body: () throws -> R, succeeded: (R) -> Bool
     result: R, status: Status, message: String?
 ) {
     let state = CState.current
-    let savedStatus = state.status
-    let savedMessage = state.message.map { String(cString: $0) }
-    state.clear()
+    // The caller's error is set aside as it is, its C string moved rather than copied (the common case,
+    // no error, costs nothing); whichever way this returns, `saved` owns that string until it is put back.
+    var saved = state.takeError()
+    defer { free(saved.message) }
     let scopeID = state.beginScope()
     let result: R
     do {
         result = try body()
     } catch {
-        _ = closeScope(scopeID)
+        _ = closeScope(scopeID, state)
         throw error
     }
     let status = state.status
     let message = state.message.map { String(cString: $0) }
-    guard closeScope(scopeID) else {
+    guard closeScope(scopeID, state) else {
         throw SwishError.callback("a callback ended a scope it did not open (swish_scope_end without swish_scope_begin)")
     }
     if succeeded(result) {
-        if savedStatus == .ok { state.clear() } else { state.set(savedStatus, savedMessage ?? "") }
+        state.restoreError(saved)
+        saved.message = nil
     }
     return (result, status, message)
 }
 
 /// Ends the scope `id` and any scope a callback opened inside it without closing; false if `id` is gone.
-private func closeScope(_ id: UInt64) -> Bool {
-    let state = CState.current
+private func closeScope(_ id: UInt64, _ state: CState) -> Bool {
     guard let position = state.scopes.lastIndex(where: { $0.id == id }) else { return false }
     while state.scopes.count > position { state.endScope() }
     return true

@@ -105,6 +105,19 @@ final class CState {
         message = nil
     }
 
+    /// The last error, moved out: the caller owns its message. Leaves no error.
+    func takeError() -> (status: Status, message: UnsafeMutablePointer<CChar>?) {
+        defer { status = .ok; message = nil }
+        return (status, message)
+    }
+
+    /// Makes `error` (from takeError) the last error again, taking its message over.
+    func restoreError(_ error: (status: Status, message: UnsafeMutablePointer<CChar>?)) {
+        free(message)
+        (status, message) = error
+        if status != .ok && message == nil { message = strdup("unknown error") }
+    }
+
     deinit {
         free(message)
         free(lastString)
