@@ -87,8 +87,34 @@ final class CState {
         swap(&objects, &released)
     }
 
-    private static let local = ThreadLocal { CState() }
-    static var current: CState { local.value }
+    /// This thread's state, created on first use and released when the thread exits.
+    static var current: CState {
+        if let raw = pthread_getspecific(key) { return Unmanaged<CState>.fromOpaque(raw).takeUnretainedValue() }
+        return makeCurrent()
+    }
+
+    // A pthread key of its own rather than the engine's ThreadLocal: `ThreadLocal.value` is generic and
+    // cannot be specialized or inlined outside the engine, which made each read several times the cost
+    // of pthread_getspecific, and every tensor a C call returns reads it (to find the open scope).
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let rc = pthread_key_create(&key) { raw in
+            #if canImport(Darwin)
+                Unmanaged<CState>.fromOpaque(raw).release()
+            #else
+                if let raw { Unmanaged<CState>.fromOpaque(raw).release() }
+            #endif
+        }
+        precondition(rc == 0, "Swish: pthread_key_create failed")
+        return key
+    }()
+
+    @inline(never)
+    private static func makeCurrent() -> CState {
+        let state = CState()
+        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        return state
+    }
 
     private static let nextScope = Atomic<UInt64>(1)
     static func newScopeID() -> UInt64 { nextScope.add(1, ordering: .relaxed).oldValue }
