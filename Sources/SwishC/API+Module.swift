@@ -12,10 +12,7 @@ import Swish
 
 @inline(__always)
 func moduleArg(_ h: OpaquePointer?, _ name: String) throws -> Module {
-    switch Registry.shared.object(h, kind: .module) {
-    case .success(let o): return unsafeDowncast(o, to: Module.self)
-    case .failure(let p): throw handleProblem(p, expected: .module, name, h)
-    }
+    try handleArg(h, .module, name, as: Module.self)
 }
 
 /// Runs `body` and returns a new module handle owned by the caller (module handles belong to no scope).
@@ -50,10 +47,7 @@ final class StateDictBox {
 
 @inline(__always)
 func stateDictArg(_ h: OpaquePointer?, _ name: String) throws -> StateDictBox {
-    switch Registry.shared.object(h, kind: .stateDict) {
-    case .success(let o): return unsafeDowncast(o, to: StateDictBox.self)
-    case .failure(let p): throw handleProblem(p, expected: .stateDict, name, h)
-    }
+    try handleArg(h, .stateDict, name, as: StateDictBox.self)
 }
 
 /// Runs `body` and returns a new state dict handle owned by the caller (state dicts belong to no scope).
@@ -252,9 +246,10 @@ final class CustomModule: Module {
             let x = try Registry.shared.register(input, kind: .tensor)  // freed with the callback's scope
             guard let r = forwardFn(selfHandle, x, userdata) else { return nil }
             // Take the tensor before the scope frees its handle.
-            switch Registry.shared.object(r, kind: .tensor) {
-            case .success(let o): output = unsafeDowncast(o, to: Tensor.self)
-            case .failure(let p): badHandle = handleProblem(p, expected: .tensor, "the returned tensor", r)
+            do {
+                output = try handleArg(r, .tensor, "the returned tensor", as: Tensor.self)
+            } catch {
+                badHandle = error
             }
             return r
         }, succeeded: { _ in output != nil })
