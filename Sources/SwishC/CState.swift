@@ -93,6 +93,13 @@ final class CState {
         return makeCurrent()
     }
 
+    /// Runs `body` on this thread's state without retaining it: the thread holds it until it exits.
+    @inline(__always)
+    static func withCurrent<R>(_ body: (CState) throws -> R) rethrows -> R {
+        guard let raw = pthread_getspecific(key) else { return try body(makeCurrent()) }
+        return try Unmanaged<CState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
     // A pthread key of its own rather than the engine's ThreadLocal: `ThreadLocal.value` is generic and
     // cannot be specialized or inlined outside the engine, which made each read several times the cost
     // of pthread_getspecific, and every tensor a C call returns reads it (to find the open scope).

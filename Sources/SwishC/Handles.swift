@@ -106,8 +106,18 @@ final class Registry: @unchecked Sendable {
     /// Registers `object` and returns a new handle owned by the caller, or by this thread's innermost
     /// scope when one is open and `scoped` is true.
     func register(_ object: AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
-        let state = scoped ? CState.current : nil
-        let scope = state?.currentScopeID ?? 0
+        guard scoped else { return try insert(object, kind, scope: 0) }
+        return try CState.withCurrent { state in
+            let scope = state.currentScopeID
+            let handle = try insert(object, kind, scope: scope)
+            if scope != 0 { state.scopeHandles.append(handle) }
+            return handle
+        }
+    }
+
+    /// Puts `object` in a free slot owned by `scope` and returns its handle.
+    @inline(__always)
+    private func insert(_ object: AnyObject, _ kind: HandleKind, scope: UInt64) throws -> OpaquePointer {
         lock()
         let index: Int
         if t.firstFree >= 0 {
@@ -129,9 +139,7 @@ final class Registry: @unchecked Sendable {
         let generation = slot.pointee.generation
         t.live += 1
         unlock()
-        let handle = Registry.encode(index: index, generation: generation, kind: kind)
-        if let state, scope != 0 { state.scopeHandles.append(handle) }
-        return handle
+        return Registry.encode(index: index, generation: generation, kind: kind)
     }
 
     /// Doubles the storage. Called with the lock held.
