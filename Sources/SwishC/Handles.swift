@@ -239,7 +239,7 @@ final class Registry: @unchecked Sendable {
             guard slot.pointee.generation & Registry.generationMask == generation, slot.pointee.kind != nil,
                 slot.pointee.scope == scope
             else { continue }
-            if let o = free(index) { released.append(o) }
+            if let o = free(index) { released.append(consume o) }  // moved in: no retain and release
         }
         unlock()
     }
