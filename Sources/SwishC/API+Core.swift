@@ -56,7 +56,7 @@ public func swish_tensor_free(_ t: OpaquePointer?) -> Int32 {
 
 @_cdecl("swish_scope_begin")
 public func swish_scope_begin() -> Int32 {
-    CState.current.scopes.append(CState.Scope(id: CState.newScopeID()))
+    CState.current.beginScope()
     return Status.ok.rawValue
 }
 
@@ -64,10 +64,10 @@ public func swish_scope_begin() -> Int32 {
 public func swish_scope_end() -> Int32 {
     returnStatus {
         let state = CState.current
-        guard let scope = state.scopes.popLast() else {
+        guard !state.scopes.isEmpty else {
             throw SwishError.state("no scope is open on this thread (swish_scope_end without swish_scope_begin)")
         }
-        Registry.shared.releaseScope(scope.id, handles: scope.handles)
+        state.endScope()
     }
 }
 

@@ -12,10 +12,7 @@ import Swish
 
 @inline(__always)
 func moduleArg(_ h: OpaquePointer?, _ name: String) throws -> Module {
-    switch Registry.shared.object(h, kind: .module) {
-    case .success(let o): return unsafeDowncast(o, to: Module.self)
-    case .failure(let p): throw handleProblem(p, expected: .module, name, h)
-    }
+    try handleArg(h, .module, name, as: Module.self)
 }
 
 /// Runs `body` and returns a new module handle owned by the caller (module handles belong to no scope).
@@ -50,10 +47,7 @@ final class StateDictBox {
 
 @inline(__always)
 func stateDictArg(_ h: OpaquePointer?, _ name: String) throws -> StateDictBox {
-    switch Registry.shared.object(h, kind: .stateDict) {
-    case .success(let o): return unsafeDowncast(o, to: StateDictBox.self)
-    case .failure(let p): throw handleProblem(p, expected: .stateDict, name, h)
-    }
+    try handleArg(h, .stateDict, name, as: StateDictBox.self)
 }
 
 /// Runs `body` and returns a new state dict handle owned by the caller (state dicts belong to no scope).
@@ -183,37 +177,34 @@ private func withCallbackScope<R>(_ body: () throws -> R, succeeded: (R) -> Bool
     result: R, status: Status, message: String?
 ) {
     let state = CState.current
-    let savedStatus = state.status
-    let savedMessage = state.message.map { String(cString: $0) }
-    state.clear()
-    let scopeID = CState.newScopeID()
-    state.scopes.append(CState.Scope(id: scopeID))
+    // The caller's error is set aside as it is, its C string moved rather than copied (the common case,
+    // no error, costs nothing); whichever way this returns, `saved` owns that string until it is put back.
+    var saved = state.takeError()
+    defer { free(saved.message) }
+    let scopeID = state.beginScope()
     let result: R
     do {
         result = try body()
     } catch {
-        _ = closeScope(scopeID)
+        _ = closeScope(scopeID, state)
         throw error
     }
     let status = state.status
     let message = state.message.map { String(cString: $0) }
-    guard closeScope(scopeID) else {
+    guard closeScope(scopeID, state) else {
         throw SwishError.callback("a callback ended a scope it did not open (swish_scope_end without swish_scope_begin)")
     }
     if succeeded(result) {
-        if savedStatus == .ok { state.clear() } else { state.set(savedStatus, savedMessage ?? "") }
+        state.restoreError(saved)
+        saved.message = nil
     }
     return (result, status, message)
 }
 
 /// Ends the scope `id` and any scope a callback opened inside it without closing; false if `id` is gone.
-private func closeScope(_ id: UInt64) -> Bool {
-    let state = CState.current
+private func closeScope(_ id: UInt64, _ state: CState) -> Bool {
     guard let position = state.scopes.lastIndex(where: { $0.id == id }) else { return false }
-    while state.scopes.count > position {
-        let scope = state.scopes.removeLast()
-        Registry.shared.releaseScope(scope.id, handles: scope.handles)
-    }
+    while state.scopes.count > position { state.endScope() }
     return true
 }
 
@@ -255,9 +246,10 @@ final class CustomModule: Module {
             let x = try Registry.shared.register(input, kind: .tensor)  // freed with the callback's scope
             guard let r = forwardFn(selfHandle, x, userdata) else { return nil }
             // Take the tensor before the scope frees its handle.
-            switch Registry.shared.object(r, kind: .tensor) {
-            case .success(let o): output = unsafeDowncast(o, to: Tensor.self)
-            case .failure(let p): badHandle = handleProblem(p, expected: .tensor, "the returned tensor", r)
+            do {
+                output = try handleArg(r, .tensor, "the returned tensor", as: Tensor.self)
+            } catch {
+                badHandle = error
             }
             return r
         }, succeeded: { _ in output != nil })

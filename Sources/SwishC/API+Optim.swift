@@ -9,10 +9,7 @@ import Swish
 
 @inline(__always)
 func optimizerArg(_ h: OpaquePointer?, _ name: String = "opt") throws -> Optimizer {
-    switch Registry.shared.object(h, kind: .optimizer) {
-    case .success(let o): return unsafeDowncast(o, to: Optimizer.self)
-    case .failure(let p): throw handleProblem(p, expected: .optimizer, name, h)
-    }
+    try handleArg(h, .optimizer, name, as: Optimizer.self)
 }
 
 /// The tensors of a C array of `n` parameter handles.

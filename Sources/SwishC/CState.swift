@@ -39,11 +39,20 @@ final class CState {
     /// The last error's message, owned here (a C string valid until the next error on this thread).
     @exclusivity(unchecked) var message: UnsafeMutablePointer<CChar>? = nil
 
+    /// An open scope: its id and where its handles start in `scopeHandles`.
     struct Scope {
         let id: UInt64
-        var handles: [OpaquePointer] = []
+        let start: Int
     }
     @exclusivity(unchecked) var scopes: [Scope] = []
+    /// The handles of all open scopes, the innermost scope's last. One array for every scope, so its
+    /// capacity is kept from one scope to the next instead of growing from empty in each.
+    @exclusivity(unchecked) var scopeHandles: [OpaquePointer] = []
+    /// Storage for the objects a scope's end releases, kept for the same reason.
+    @exclusivity(unchecked) private var released: [AnyObject] = []
+    /// Capacity (entries) the two arrays above keep once empty: enough for the scopes of a training step,
+    /// while a thread that once had a huge scope does not hold its storage forever.
+    private static let keptCapacity = 4096
     /// Grad modes saved by swish_no_grad_begin.
     @exclusivity(unchecked) var noGradStack: [Bool] = []
     /// Backing store of the string swish_tensor_str returned last.
@@ -51,8 +60,68 @@ final class CState {
 
     var currentScopeID: UInt64 { scopes.last?.id ?? 0 }
 
-    private static let local = ThreadLocal { CState() }
-    static var current: CState { local.value }
+    /// Opens a scope on this thread and returns its id.
+    @discardableResult
+    func beginScope() -> UInt64 {
+        let id = CState.newScopeID()
+        scopes.append(Scope(id: id, start: scopeHandles.count))
+        return id
+    }
+
+    /// Ends the innermost open scope: frees the handles it still owns.
+    func endScope() {
+        let scope = scopes.removeLast()
+        var objects: [AnyObject] = []
+        swap(&objects, &released)
+        scopeHandles.withUnsafeBufferPointer {
+            Registry.shared.releaseScope(scope.id, handles: UnsafeBufferPointer(rebasing: $0[scope.start...]), into: &objects)
+        }
+        if scope.start == 0 && scopeHandles.capacity > CState.keptCapacity {
+            scopeHandles = []
+        } else {
+            scopeHandles.removeLast(scopeHandles.count - scope.start)
+        }
+        // The objects' deinits run here, with this thread's state consistent again: they may call the C API
+        // (a custom module's destroy callback), even end scopes of their own, which then use fresh storage.
+        objects.removeAll(keepingCapacity: objects.capacity <= CState.keptCapacity)
+        swap(&objects, &released)
+    }
+
+    /// This thread's state, created on first use and released when the thread exits.
+    static var current: CState {
+        if let raw = pthread_getspecific(key) { return Unmanaged<CState>.fromOpaque(raw).takeUnretainedValue() }
+        return makeCurrent()
+    }
+
+    /// Runs `body` on this thread's state without retaining it: the thread holds it until it exits.
+    @inline(__always)
+    static func withCurrent<R>(_ body: (CState) throws -> R) rethrows -> R {
+        guard let raw = pthread_getspecific(key) else { return try body(makeCurrent()) }
+        return try Unmanaged<CState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
+    // A pthread key of its own rather than the engine's ThreadLocal: `ThreadLocal.value` is generic and
+    // cannot be specialized or inlined outside the engine, which made each read several times the cost
+    // of pthread_getspecific, and every tensor a C call returns reads it (to find the open scope).
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let rc = pthread_key_create(&key) { raw in
+            #if canImport(Darwin)
+                Unmanaged<CState>.fromOpaque(raw).release()
+            #else
+                if let raw { Unmanaged<CState>.fromOpaque(raw).release() }
+            #endif
+        }
+        precondition(rc == 0, "Swish: pthread_key_create failed")
+        return key
+    }()
+
+    @inline(never)
+    private static func makeCurrent() -> CState {
+        let state = CState()
+        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        return state
+    }
 
     private static let nextScope = Atomic<UInt64>(1)
     static func newScopeID() -> UInt64 { nextScope.add(1, ordering: .relaxed).oldValue }
@@ -69,11 +138,24 @@ final class CState {
         message = nil
     }
 
+    /// The last error, moved out: the caller owns its message. Leaves no error.
+    func takeError() -> (status: Status, message: UnsafeMutablePointer<CChar>?) {
+        defer { status = .ok; message = nil }
+        return (status, message)
+    }
+
+    /// Makes `error` (from takeError) the last error again, taking its message over.
+    func restoreError(_ error: (status: Status, message: UnsafeMutablePointer<CChar>?)) {
+        free(message)
+        (status, message) = error
+        if status != .ok && message == nil { message = strdup("unknown error") }
+    }
+
     deinit {
         free(message)
         free(lastString)
         // A thread that exits with scopes open: release what they own.
-        for s in scopes.reversed() { Registry.shared.releaseScope(s.id, handles: s.handles) }
+        while !scopes.isEmpty { endScope() }
     }
 }
 

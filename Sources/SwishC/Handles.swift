@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Swish
 
 /// What a C handle refers to. The raw value is part of each handle's bits, so a handle of one kind
@@ -40,57 +45,112 @@ final class Registry: @unchecked Sendable {
     private static let magicMask: UInt64 = 0xFFF << 52
     private static let indexBits: UInt64 = 24
     private static let generationBits: UInt64 = 24
+    private static let generationMask: UInt32 = (1 << 24) - 1
     private static let maxSlots = 1 << 24
 
     struct Slot {
         var generation: UInt32 = 0
+        /// A free slot's successor in the free list (-1: the last).
+        var nextFree: Int32 = -1
+        /// nil: the slot is free.
         var kind: HandleKind? = nil
         var object: AnyObject? = nil
         /// The scope that frees this handle at its end (0: owned by the caller).
         var scope: UInt64 = 0
     }
 
+    /// The slots, in storage of our own rather than an array: every access is under the lock already,
+    /// and an array added a uniqueness and a bounds check to each. Freed slots are chained through
+    /// `nextFree` and reused last-freed first.
     struct Table {
-        var slots: ContiguousArray<Slot> = []
-        var free: [Int32] = []
+        var slots = UnsafeMutablePointer<Slot>.allocate(capacity: 0)
+        var capacity = 0
+        var count = 0
+        var firstFree: Int32 = -1
         var live = 0
     }
 
-    private let lock = Lock()
+    // A pthread mutex locked and unlocked right here rather than the engine's `Lock`: `Lock.withLock` is
+    // generic and cannot be inlined outside the engine, so every lookup went through an unspecialized
+    // call and a closure, more than the mutex itself costs. pthread (not Synchronization.Mutex) so that
+    // ThreadSanitizer sees it. Every access to `t` is between `lock()` and `unlock()`.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @exclusivity(unchecked) private var t = Table()
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    @inline(__always) private func lock() { pthread_mutex_lock(mutex) }
+    @inline(__always) private func unlock() { pthread_mutex_unlock(mutex) }
 
     private static func encode(index: Int, generation: UInt32, kind: HandleKind) -> OpaquePointer {
         let v =
             magic | (kind.rawValue << (indexBits + generationBits))
-            | (UInt64(generation & 0xFF_FFFF) << indexBits) | UInt64(index)
+            | (UInt64(generation & generationMask) << indexBits) | UInt64(index)
         return OpaquePointer(bitPattern: UInt(v))!
+    }
+
+    @inline(__always)
+    private static func decode(_ h: OpaquePointer) -> (index: Int, generation: UInt32, kind: UInt64)? {
+        let v = UInt64(UInt(bitPattern: h))
+        guard v & magicMask == magic else { return nil }
+        let index = Int(v & ((1 << indexBits) - 1))
+        let generation = UInt32((v >> indexBits) & ((1 << generationBits) - 1))
+        let kind = (v >> (indexBits + generationBits)) & 0xF
+        return (index, generation, kind)
     }
 
     /// Registers `object` and returns a new handle owned by the caller, or by this thread's innermost
     /// scope when one is open and `scoped` is true.
     func register(_ object: AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
-        let state = CState.current
-        let scope = scoped ? state.currentScopeID : 0
-        let handle: OpaquePointer? = lock.withLock {
-            let index: Int
-            if let i = t.free.popLast() {
-                index = Int(i)
-            } else {
-                guard t.slots.count < Registry.maxSlots else { return nil }
-                t.slots.append(Slot())
-                index = t.slots.count - 1
-            }
-            t.slots[index].kind = kind
-            t.slots[index].object = object
-            t.slots[index].scope = scope
-            t.live += 1
-            return Registry.encode(index: index, generation: t.slots[index].generation, kind: kind)
+        guard scoped else { return try insert(object, kind, scope: 0) }
+        return try CState.withCurrent { state in
+            let scope = state.currentScopeID
+            let handle = try insert(object, kind, scope: scope)
+            if scope != 0 { state.scopeHandles.append(handle) }
+            return handle
         }
-        guard let handle else {
+    }
+
+    /// Puts `object` in a free slot owned by `scope` and returns its handle.
+    @inline(__always)
+    private func insert(_ object: AnyObject, _ kind: HandleKind, scope: UInt64) throws -> OpaquePointer {
+        lock()
+        let index: Int
+        if t.firstFree >= 0 {
+            index = Int(t.firstFree)
+            t.firstFree = t.slots[index].nextFree
+        } else if t.count < Registry.maxSlots {
+            if t.count == t.capacity { grow() }
+            index = t.count
+            (t.slots + index).initialize(to: Slot())
+            t.count += 1
+        } else {
+            unlock()
             throw SwishError.outOfMemory("too many live handles (\(Registry.maxSlots)); free or scope some")
         }
-        if scope != 0 { state.scopes[state.scopes.count - 1].handles.append(handle) }
-        return handle
+        let slot = t.slots + index
+        slot.pointee.kind = kind
+        slot.pointee.object = object
+        slot.pointee.scope = scope
+        let generation = slot.pointee.generation
+        t.live += 1
+        unlock()
+        return Registry.encode(index: index, generation: generation, kind: kind)
+    }
+
+    /// Doubles the storage. Called with the lock held.
+    @inline(never)
+    private func grow() {
+        let capacity = Swift.min(Swift.max(64, t.capacity * 2), Registry.maxSlots)
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
+        slots.moveInitialize(from: t.slots, count: t.count)
+        t.slots.deallocate()
+        t.slots = slots
+        t.capacity = capacity
     }
 
     enum Problem: Error {
@@ -100,83 +160,104 @@ final class Registry: @unchecked Sendable {
         case wrongKind(HandleKind)
     }
 
-    private func decode(_ h: OpaquePointer) -> (index: Int, generation: UInt32, kind: UInt64)? {
-        let v = UInt64(UInt(bitPattern: h))
-        guard v & Registry.magicMask == Registry.magic else { return nil }
-        let index = Int(v & ((1 << Registry.indexBits) - 1))
-        let generation = UInt32((v >> Registry.indexBits) & ((1 << Registry.generationBits) - 1))
-        let kind = (v >> (Registry.indexBits + Registry.generationBits)) & 0xF
-        return (index, generation, kind)
+    /// The slot index of `h` if it is a live handle of `kind`, else nil. Called with the lock held.
+    @inline(__always)
+    private func liveIndex(_ h: OpaquePointer, _ kind: HandleKind) -> Int? {
+        guard let (index, generation, k) = Registry.decode(h), index < t.count else { return nil }
+        let slot = t.slots + index
+        // The kind bits must be those of `kind`, and so the slot's: other bits make a forged value.
+        guard slot.pointee.generation & Registry.generationMask == generation, slot.pointee.kind == kind,
+            k == kind.rawValue
+        else { return nil }
+        return index
+    }
+
+    /// What is wrong with `h`, which `liveIndex` did not accept. Called with the lock held.
+    @inline(never)
+    private func problem(_ h: OpaquePointer, _ kind: HandleKind) -> Problem {
+        guard let (index, generation, k) = Registry.decode(h), index < t.count else { return .garbage }
+        let slot = t.slots[index]
+        guard slot.generation & Registry.generationMask == generation, let sk = slot.kind else { return .freed }
+        // Kind bits other than those the slot's handle was issued with: a forged value, not a handle.
+        guard k == sk.rawValue else { return .garbage }
+        guard sk == kind else { return .wrongKind(sk) }
+        return .garbage  // not reached: liveIndex accepts such a handle
     }
 
     /// The object behind a live handle of `kind`, or what is wrong with the handle.
-    func object(_ h: OpaquePointer?, kind: HandleKind) -> Result<AnyObject, Problem> {
-        guard let h else { return .failure(.null) }
-        guard let (index, generation, k) = decode(h) else { return .failure(.garbage) }
-        return lock.withLock {
-            guard index < t.slots.count else { return .failure(.garbage) }
-            let slot = t.slots[index]
-            guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind, let obj = slot.object else {
-                return .failure(.freed)
-            }
-            // Kind bits other than those the slot's handle was issued with: a forged value, not a handle.
-            guard k == sk.rawValue else { return .failure(.garbage) }
-            guard sk == kind else { return .failure(.wrongKind(sk)) }
-            return .success(obj)
+    @inline(__always)
+    func object(_ h: OpaquePointer?, kind: HandleKind) throws(Problem) -> AnyObject {
+        guard let h else { throw .null }
+        lock()
+        guard let index = liveIndex(h, kind) else {
+            let p = problem(h, kind)
+            unlock()
+            throw p
         }
+        let object = t.slots[index].object!
+        unlock()
+        return object
+    }
+
+    /// Frees slot `index`: moves its object out (the caller releases it outside the lock, its deinit may
+    /// free other things) and moves its generation on, so later uses of the handle are detected. Called
+    /// with the lock held.
+    @inline(__always)
+    private func free(_ index: Int) -> AnyObject? {
+        let slot = t.slots + index
+        let object = slot.pointee.object.take()
+        slot.pointee.kind = nil
+        slot.pointee.scope = 0
+        slot.pointee.generation &+= 1
+        slot.pointee.nextFree = t.firstFree
+        t.firstFree = Int32(index)
+        t.live -= 1
+        return object
     }
 
     /// Releases the handle: its slot is freed and its generation moves on, so later uses are detected.
-    /// The object is released outside the lock (its deinit may free other things).
     func release(_ h: OpaquePointer, kind: HandleKind) -> Problem? {
-        guard let (index, generation, k) = decode(h) else { return .garbage }
-        var released: AnyObject? = nil
-        let problem: Problem? = lock.withLock {
-            guard index < t.slots.count else { return .garbage }
-            let slot = t.slots[index]
-            guard slot.generation & 0xFF_FFFF == generation, let sk = slot.kind else { return .freed }
-            guard k == sk.rawValue else { return .garbage }
-            guard sk == kind else { return .wrongKind(sk) }
-            released = t.slots[index].object
-            t.slots[index] = Slot(generation: slot.generation &+ 1)
-            t.free.append(Int32(index))
-            t.live -= 1
-            return nil
+        lock()
+        guard let index = liveIndex(h, kind) else {
+            let p = problem(h, kind)
+            unlock()
+            return p
         }
+        let released = free(index)
+        unlock()
         withExtendedLifetime(released) {}
-        released = nil
-        return problem
+        return nil
     }
 
-    /// Releases every handle in `handles` that is still live and still owned by `scope`.
-    func releaseScope(_ scope: UInt64, handles: [OpaquePointer]) {
-        var released: [AnyObject] = []
-        released.reserveCapacity(handles.count)
-        lock.withLock {
-            for h in handles {
-                guard let (index, generation, _) = decode(h), index < t.slots.count else { continue }
-                let slot = t.slots[index]
-                guard slot.generation & 0xFF_FFFF == generation, slot.kind != nil, slot.scope == scope else { continue }
-                if let o = slot.object { released.append(o) }
-                t.slots[index] = Slot(generation: slot.generation &+ 1)
-                t.free.append(Int32(index))
-                t.live -= 1
-            }
+    /// Frees every handle in `handles` that is still live and still owned by `scope`, and appends their
+    /// objects to `released`: the caller releases them, outside the lock (their deinits may free other things).
+    func releaseScope(_ scope: UInt64, handles: UnsafeBufferPointer<OpaquePointer>, into released: inout [AnyObject]) {
+        lock()
+        for h in handles {
+            guard let (index, generation, _) = Registry.decode(h), index < t.count else { continue }
+            let slot = t.slots + index
+            guard slot.pointee.generation & Registry.generationMask == generation, slot.pointee.kind != nil,
+                slot.pointee.scope == scope
+            else { continue }
+            if let o = free(index) { released.append(consume o) }  // moved in: no retain and release
         }
-        released.removeAll()
+        unlock()
     }
 
     /// Moves a live handle out of any scope: the caller owns it from now on.
     func unscope(_ h: OpaquePointer) {
-        guard let (index, generation, _) = decode(h) else { return }
-        lock.withLock {
-            guard index < t.slots.count, t.slots[index].generation & 0xFF_FFFF == generation,
-                t.slots[index].kind != nil
-            else { return }
+        guard let (index, generation, _) = Registry.decode(h) else { return }
+        lock()
+        if index < t.count, t.slots[index].generation & Registry.generationMask == generation, t.slots[index].kind != nil {
             t.slots[index].scope = 0
         }
+        unlock()
     }
 
     /// Number of live handles (for leak tests).
-    var liveCount: Int { lock.withLock { t.live } }
+    var liveCount: Int {
+        lock()
+        defer { unlock() }
+        return t.live
+    }
 }

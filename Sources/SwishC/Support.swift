@@ -89,21 +89,26 @@ func handleProblem(_ p: Registry.Problem, expected: HandleKind, _ name: String, 
     }
 }
 
+/// The object behind argument `name`, a handle of `kind` to a `T`.
+@inline(__always)
+func handleArg<T: AnyObject>(_ h: OpaquePointer?, _ kind: HandleKind, _ name: String, as: T.Type) throws -> T {
+    do {
+        // The registry holds only objects of the class its kind stands for.
+        return unsafeDowncast(try Registry.shared.object(h, kind: kind), to: T.self)
+    } catch {
+        throw handleProblem(error, expected: kind, name, h)
+    }
+}
+
 @inline(__always)
 func tensorArg(_ h: OpaquePointer?, _ name: String) throws -> Tensor {
-    switch Registry.shared.object(h, kind: .tensor) {
-    case .success(let o): return unsafeDowncast(o, to: Tensor.self)
-    case .failure(let p): throw handleProblem(p, expected: .tensor, name, h)
-    }
+    try handleArg(h, .tensor, name, as: Tensor.self)
 }
 
 @inline(__always)
 func generatorArg(_ h: OpaquePointer?, _ name: String) throws -> Generator? {
     guard h != nil else { return nil }  // NULL means the default generator
-    switch Registry.shared.object(h, kind: .generator) {
-    case .success(let o): return unsafeDowncast(o, to: Generator.self)
-    case .failure(let p): throw handleProblem(p, expected: .generator, name, h)
-    }
+    return try handleArg(h, .generator, name, as: Generator.self)
 }
 
 /// A shape from a C array of int64 sizes.
