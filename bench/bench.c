@@ -2,7 +2,7 @@
  * next to its BLAS floor: the same forward and backward GEMM shapes called straight through OpenBLAS,
  * with nothing else (no bias, activation, loss or optimizer work). Run by scripts/bench.sh.
  *
- *   bench [--only NAME] [--reps N] [--min-seconds S] [--threads N] [--peak-rss] [--steps N]
+ *   bench [--only NAME] [--reps N] [--min-seconds S] [--threads N] [--peak-rss] [--steps N] [--flush-denormal]
  *
  * Prints `bench <name> swish_us=<median> floor_us=<median> swish/floor=<median ratio>` per workload.
  * After a warm-up, Swish and the floor are timed in `reps` interleaved rounds (default 7); in each round
@@ -11,7 +11,8 @@
  * less. Swish and the floor use the same OpenBLAS thread count (OpenBLAS's default, or `--threads N`,
  * set through swish_set_num_threads). `--peak-rss` runs Swish's steps only and prints the process's peak
  * resident memory (scripts/bench.sh runs the wide workload alone in its own process for that figure);
- * `--steps N` runs N untimed Swish steps for callgrind (scripts/profile.sh). */
+ * `--steps N` runs N untimed Swish steps for callgrind (scripts/profile.sh). `--flush-denormal` runs with
+ * swish_set_flush_denormal(true) (subnormal floats flushed to zero, as torch.set_flush_denormal(True)). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
@@ -354,8 +355,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--peak-rss")) peak_mode = 1;
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) profile_steps = atol(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) swish_set_num_threads(atoi(argv[++i]));
+        else if (!strcmp(argv[i], "--flush-denormal")) swish_set_flush_denormal(true);
         else {
-            fprintf(stderr, "usage: bench [--only NAME] [--reps N] [--min-seconds S] [--peak-rss] [--steps N] [--threads N]\n");
+            fprintf(stderr, "usage: bench [--only NAME] [--reps N] [--min-seconds S] [--peak-rss] [--steps N] [--threads N] "
+                            "[--flush-denormal]\n");
             return 2;
         }
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Swish against its BLAS floor and PyTorch (docs/performance.md explains the figures).
 #
-#   scripts/bench.sh [--reps N] [--only NAME] [--no-torch]
+#   scripts/bench.sh [--reps N] [--only NAME] [--no-torch] [--flush-denormal]
 #
 # Builds libswish.so in release mode (its own build folder, .build-bench, without the tests'
 # -enable-testing), compiles bench/bench.c against it and runs, in one invocation on this machine:
@@ -12,18 +12,21 @@
 # and prints one line per workload: bench <name> swish_us=<median> floor_us=<median> torch_us=<median|NA>,
 # followed by the ratios: swish/floor is the median of the per-round ratios of Swish and its floor timed
 # in alternation (bench/bench.c), swish/torch the ratio of the two medians (PyTorch runs afterwards).
+# --flush-denormal runs Swish and PyTorch with subnormal floats flushed to zero (swish_set_flush_denormal,
+# torch.set_flush_denormal); the default is IEEE arithmetic, both libraries' default.
 # Not part of CI: the figures depend on the machine and its load.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$SWISH_ROOT"
 
-reps=7 only="" torch=1
+reps=7 only="" torch=1 flush=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --reps) reps="$2"; shift ;;
         --only) only="$2"; shift ;;
         --no-torch) torch=0 ;;
-        -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+        --flush-denormal) flush=(--flush-denormal) ;;
+        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -49,12 +52,12 @@ only_args=()
 [ -n "$only" ] && only_args=(--only "$only")
 
 echo "== Swish and the BLAS floor (OpenBLAS $threads threads)" >&2
-"$out/bench" --reps "$reps" "${only_args[@]}" | tee "$out/swish.txt" >&2
+"$out/bench" --reps "$reps" "${only_args[@]}" "${flush[@]}" | tee "$out/swish.txt" >&2
 
 : >"$out/torch.txt"
 if [ $torch -eq 1 ] && python3 -c "import torch" 2>/dev/null; then
     echo "== PyTorch ($threads threads)" >&2
-    python3 bench/torch_reference.py --threads "$threads" --reps "$reps" "${only_args[@]}" | tee "$out/torch.txt" >&2
+    python3 bench/torch_reference.py --threads "$threads" --reps "$reps" "${only_args[@]}" "${flush[@]}" | tee "$out/torch.txt" >&2
 else
     echo "== PyTorch: not importable, torch_us=NA" >&2
 fi
