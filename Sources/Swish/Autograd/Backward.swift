@@ -38,8 +38,13 @@ enum Autograd {
 
         // Topological order by iterative depth-first search (a long chain must not overflow the stack).
         let mark = epoch.add(1, ordering: .relaxed).newValue
+        // Room for a small graph up front (the longest chain is a lower bound on its size), instead of
+        // growing each array from empty through several reallocations in every pass.
+        let expected = Swift.min(rootNode.depth * 2 + 8, 4096)
         var order: [Node] = []
+        order.reserveCapacity(expected)
         var stack: [(Node, Bool)] = [(rootNode, false)]
+        stack.reserveCapacity(expected)
         while let (node, expanded) = stack.popLast() {
             if expanded {
                 order.append(node)
@@ -62,6 +67,7 @@ enum Autograd {
         let wasEnabled = GradMode.set(false)
         defer { GradMode.set(wasEnabled) }
         var leaves: [Tensor] = []
+        leaves.reserveCapacity(16)
         rootNode.pending = seed
         do {
             for node in order.reversed() {
