@@ -126,22 +126,23 @@ static __attribute__((target("avx2"))) void swish_yogi_avx2(
  *
  * op(A)[i, p] is a[i * lda + p], or a[p * lda + i] when trans_a; op(B)[p, j] is b[p * ldb + j], or
  * b[j * ldb + p] when trans_b. beta = 0 writes C without reading it (NaN in C does not survive), as BLAS
- * does. `panel` is scratch of at least swish_sgemm_small_panel(trans_a, trans_b, n, k) floats.
+ * does. `panel` is scratch of at least swish_sgemm_small_panel(trans_a, trans_b, n, k) floats (none but
+ * for op(A) and op(B) both transposed).
  *
  * Two kernels, by where the sum's index p is contiguous:
  * - A row-major and B transposed (x @ W^T, a linear layer's forward): both operands are contiguous in p,
  *   so each element is a dot product: eight lanes of partial sums over p (lane l sums the terms
  *   p = l mod 8, in order), then one fixed tree of additions, eight elements at a time.
- * - otherwise: op(B)'s rows are contiguous in j (B packed first when it is transposed or its width is
- *   not a multiple of the tile), and tiles of C are held in registers, each element summing its terms
- *   in order p = 0 ... k-1 with fused multiply-adds.
+ * - otherwise: op(B)'s rows are contiguous in j (B packed first when both are transposed), and tiles of
+ *   C are held in registers, each element summing its terms in order p = 0 ... k-1 with fused
+ *   multiply-adds.
  * In both, an element's arithmetic depends only on its row of op(A) and column of op(B), not on m or on
  * where a tile starts, so a row gives the same bits whichever call computes it. */
 
-/* Floats of scratch swish_sgemm_small_avx2 needs for these operands. */
+/* Floats of scratch swish_sgemm_small_avx2 needs for these operands: op(B) packed when both are
+ * transposed, none otherwise. */
 static inline ptrdiff_t swish_sgemm_small_panel(bool trans_a, bool trans_b, ptrdiff_t n, ptrdiff_t k) {
-    if (!trans_a && trans_b) return 0;
-    return k * ((n + 31) / 32 * 32);
+    return trans_a && trans_b ? k * n : 0;
 }
 
 /* Lanes [0, count) of a mask (count clamped to 0 ... 8). */
@@ -170,11 +171,18 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_stor
     _mm256_maskstore_ps(c, mask, out);
 }
 
-/* Rows x (8 vecs) tile of C from op(A) rows (element (r, p) at a[r * a_row + p * a_col]) and a panel
- * whose rows (stride ldp) hold at least 8 vecs readable columns. */
+/* Rows x (8 vecs) tile of C from op(A) rows (element (r, p) at a[r * a_row + p * a_col]) and op(B) rows
+ * (stride ldp). `masked` (the last, partial column block) reads only the tile's first `cols` columns of
+ * each op(B) row, as zeros beyond; otherwise all 8 vecs columns are read. */
 static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgemm_tile_avx2(
-    const int rows, const int vecs, ptrdiff_t k, const float *a, ptrdiff_t a_row, ptrdiff_t a_col,
-    const float *bp, ptrdiff_t ldp, float *c, ptrdiff_t ldc, ptrdiff_t cols, float alpha, float beta) {
+    const int rows, const int vecs, const bool masked, ptrdiff_t k, const float *a, ptrdiff_t a_row,
+    ptrdiff_t a_col, const float *bp, ptrdiff_t ldp, float *c, ptrdiff_t ldc, ptrdiff_t cols, float alpha,
+    float beta) {
+    __m256i bmask[4];
+    if (masked) {
+        _Pragma("clang loop unroll(full)")
+        for (int v = 0; v < vecs; v++) bmask[v] = swish_lanes_avx2(cols - 8 * v);
+    }
     __m256 acc[4][4];
     _Pragma("clang loop unroll(full)")
     for (int r = 0; r < rows; r++)
@@ -183,7 +191,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgem
     for (ptrdiff_t p = 0; p < k; p++) {
         __m256 b[4];
         _Pragma("clang loop unroll(full)")
-        for (int v = 0; v < vecs; v++) b[v] = _mm256_loadu_ps(bp + p * ldp + 8 * v);
+        for (int v = 0; v < vecs; v++)
+            b[v] = masked ? _mm256_maskload_ps(bp + p * ldp + 8 * v, bmask[v]) : _mm256_loadu_ps(bp + p * ldp + 8 * v);
         _Pragma("clang loop unroll(full)")
         for (int r = 0; r < rows; r++) {
             __m256 ar = _mm256_broadcast_ss(a + r * a_row + p * a_col);
@@ -238,34 +247,34 @@ static __attribute__((target("avx2,fma"))) void swish_sgemm_small_avx2(
                 swish_sgemm_dot8_avx2(k, a + i * lda, b + j * ldb, ldb, c + i * ldc + j, n - j, alpha, beta);
         return;
     }
-    /* op(B) with rows readable 32 columns at a time. */
+    /* op(B) row-major: b itself, or packed from its transpose. */
     const float *bp = b;
     ptrdiff_t ldp = ldb;
-    if (trans_b || n % 32 != 0) {
-        ldp = (n + 31) / 32 * 32;
-        for (ptrdiff_t p = 0; p < k; p++) {
-            float *row = panel + p * ldp;
-            if (trans_b)
-                for (ptrdiff_t j = 0; j < n; j++) row[j] = b[j * ldb + p];
-            else
-                for (ptrdiff_t j = 0; j < n; j++) row[j] = b[p * ldb + j];
-            for (ptrdiff_t j = n; j < ldp; j++) row[j] = 0;
-        }
+    if (trans_b) {
+        ldp = n;
+        for (ptrdiff_t p = 0; p < k; p++)
+            for (ptrdiff_t j = 0; j < n; j++) panel[p * ldp + j] = b[j * ldb + p];
         bp = panel;
     }
     const ptrdiff_t a_row = trans_a ? 1 : lda, a_col = trans_a ? lda : 1;
     ptrdiff_t i = 0;
     /* Four rows by 16 columns, then what is left two rows and one row at a time by 32 columns: enough
-     * independent sums in flight to hide the fused multiply-add's latency. */
-    for (; i + 4 <= m; i += 4)
-        for (ptrdiff_t j = 0; j < n; j += 16)
-            swish_sgemm_tile_avx2(4, 2, k, a + i * a_row, a_row, a_col, bp + j, ldp, c + i * ldc + j, ldc, n - j, alpha, beta);
-    for (; i + 2 <= m; i += 2)
-        for (ptrdiff_t j = 0; j < n; j += 32)
-            swish_sgemm_tile_avx2(2, 4, k, a + i * a_row, a_row, a_col, bp + j, ldp, c + i * ldc + j, ldc, n - j, alpha, beta);
-    for (; i < m; i++)
-        for (ptrdiff_t j = 0; j < n; j += 32)
-            swish_sgemm_tile_avx2(1, 4, k, a + i * a_row, a_row, a_col, bp + j, ldp, c + i * ldc + j, ldc, n - j, alpha, beta);
+     * independent sums in flight to hide the fused multiply-add's latency. The last column block of each
+     * reads op(B) through masks, so no row is read past its end. */
+#define SWISH_TILES(ROWS, VECS)                                                                               \
+    for (; i + ROWS <= m; i += ROWS) {                                                                       \
+        ptrdiff_t j = 0;                                                                                     \
+        for (; j + 8 * VECS <= n; j += 8 * VECS)                                                             \
+            swish_sgemm_tile_avx2(ROWS, VECS, false, k, a + i * a_row, a_row, a_col, bp + j, ldp,           \
+                                  c + i * ldc + j, ldc, n - j, alpha, beta);                                 \
+        if (j < n)                                                                                           \
+            swish_sgemm_tile_avx2(ROWS, VECS, true, k, a + i * a_row, a_row, a_col, bp + j, ldp,            \
+                                  c + i * ldc + j, ldc, n - j, alpha, beta);                                 \
+    }
+    SWISH_TILES(4, 2)
+    SWISH_TILES(2, 4)
+    SWISH_TILES(1, 4)
+#undef SWISH_TILES
 }
 
 #else

@@ -94,8 +94,8 @@ package enum _BLAS {
         }
     }
 
-    /// Swish's small-product kernel, with its packing scratch from the block cache (it needs at most
-    /// k x round_up(n, 32) floats, and none for x @ W^T).
+    /// Swish's small-product kernel, with its packing scratch from the block cache (k x n floats when both
+    /// operands are transposed, none otherwise).
     package static func small(
         _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
         _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>,
@@ -106,7 +106,7 @@ package enum _BLAS {
             swish_sgemm_small_avx2(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
             return
         }
-        let bytes = floats * MemoryLayout<Float>.stride  // at most 4 x (k + 31) x n: no overflow
+        let bytes = floats * MemoryLayout<Float>.stride  // 4 x k x n, below 4 x 2^20: no overflow
         guard let scratch = BlockCache.allocate(bytes) else {
             // No memory for the panel: OpenBLAS finds its own buffers.
             openblas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
