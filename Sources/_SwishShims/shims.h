@@ -72,11 +72,15 @@ static inline bool swish_cpu_has_avx2_fma(void) {
     return (b & bit_AVX2) != 0;
 }
 
+/* The bias correction's square root sc2 = sqrt(1 - beta2^t) rounds to exactly 1 after about 16,600 steps
+ * (beta2 = 0.999), and x / 1 is x for every float: the updates below then skip that division, which is
+ * one of the three divider operations (two divisions, one square root) that bound them. Same bits. */
+
 /* Adam without weight decay or amsgrad on elements [lo, hi), hi - lo a multiple of 8:
  * m = m + w1 (g - m); v = v b2 + w2 g g; p = p + (-step m) / (sqrt(v) / sc2 + eps). */
-static __attribute__((target("avx2"))) void swish_adam_avx2(
+static inline __attribute__((always_inline, target("avx2"))) void swish_adam_avx2_loop(
     float *p, const float *g, float *m, float *v, ptrdiff_t lo, ptrdiff_t hi,
-    float w1, float w2, float b2, float step, float sc2, float eps) {
+    float w1, float w2, float b2, float step, float sc2, float eps, const bool unit_sc2) {
 #pragma clang fp contract(off)
     for (ptrdiff_t i = lo; i + 8 <= hi; i += 8) {
         swish_float8 gi, m0, v0, p0;
@@ -88,16 +92,26 @@ static __attribute__((target("avx2"))) void swish_adam_avx2(
         swish_float8 vv = v0 * b2 + w2 * gi * gi;
         __builtin_memcpy(m + i, &mm, sizeof mm);
         __builtin_memcpy(v + i, &vv, sizeof vv);
-        swish_float8 pp = p0 + (-step) * mm / (__builtin_elementwise_sqrt(vv) / sc2 + eps);
+        swish_float8 root = __builtin_elementwise_sqrt(vv);
+        swish_float8 pp = p0 + (-step) * mm / ((unit_sc2 ? root : root / sc2) + eps);
         __builtin_memcpy(p + i, &pp, sizeof pp);
     }
 }
 
+static __attribute__((target("avx2"))) void swish_adam_avx2(
+    float *p, const float *g, float *m, float *v, ptrdiff_t lo, ptrdiff_t hi,
+    float w1, float w2, float b2, float step, float sc2, float eps) {
+    if (sc2 == 1)
+        swish_adam_avx2_loop(p, g, m, v, lo, hi, w1, w2, b2, step, sc2, eps, true);
+    else
+        swish_adam_avx2_loop(p, g, m, v, lo, hi, w1, w2, b2, step, sc2, eps, false);
+}
+
 /* Yogi without weight decay on elements [lo, hi), hi - lo a multiple of 8:
  * m = m + w1 (g - m); s = s - w2 sign(s - g g) g g; p = p + (-step m) / (sqrt(s) / sc2 + eps). */
-static __attribute__((target("avx2"))) void swish_yogi_avx2(
+static inline __attribute__((always_inline, target("avx2"))) void swish_yogi_avx2_loop(
     float *p, const float *g, float *m, float *s, ptrdiff_t lo, ptrdiff_t hi,
-    float w1, float w2, float step, float sc2, float eps) {
+    float w1, float w2, float step, float sc2, float eps, const bool unit_sc2) {
 #pragma clang fp contract(off)
     for (ptrdiff_t i = lo; i + 8 <= hi; i += 8) {
         swish_float8 gi, m0, s0, p0;
@@ -112,11 +126,20 @@ static __attribute__((target("avx2"))) void swish_yogi_avx2(
         swish_float8 ss = s0 - w2 * signed_g2;
         __builtin_memcpy(m + i, &mm, sizeof mm);
         __builtin_memcpy(s + i, &ss, sizeof ss);
-        swish_float8 pp = p0 + (-step) * mm / (__builtin_elementwise_sqrt(ss) / sc2 + eps);
+        swish_float8 root = __builtin_elementwise_sqrt(ss);
+        swish_float8 pp = p0 + (-step) * mm / ((unit_sc2 ? root : root / sc2) + eps);
         __builtin_memcpy(p + i, &pp, sizeof pp);
     }
 }
 
+static __attribute__((target("avx2"))) void swish_yogi_avx2(
+    float *p, const float *g, float *m, float *s, ptrdiff_t lo, ptrdiff_t hi,
+    float w1, float w2, float step, float sc2, float eps) {
+    if (sc2 == 1)
+        swish_yogi_avx2_loop(p, g, m, s, lo, hi, w1, w2, step, sc2, eps, true);
+    else
+        swish_yogi_avx2_loop(p, g, m, s, lo, hi, w1, w2, step, sc2, eps, false);
+}
 
 /* ---- Small matrix products ------------------------------------------------------------------------
  * swish_sgemm_small_avx2: row-major C[m x n] = alpha op(A)[m x k] op(B)[k x n] + beta C, for products too

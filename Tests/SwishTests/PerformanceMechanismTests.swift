@@ -116,10 +116,12 @@ import Testing
         guard _Kernels.processorHasAVX2 else { return }  // nothing to compare on this processor
         for n in [1, 7, 8, 9, 61, 1024, 4099] {
             let inputs = Self.updateInputs(n, seed: UInt64(n))
-            // Adam: lr 1e-3 at step 3; and an unusual set of coefficients.
+            // Adam: lr 1e-3 at step 3; an unusual set of coefficients; a late step, whose bias correction
+            // sqrt(1 - beta2^t) is exactly 1 (the AVX2 update then skips that division).
             for (w1, w2, b2, step, sc2, eps) in [
                 (Float(0.1), Float(0.001), Float(0.999), Float(3.7e-3), Float(0.0547), Float(1e-8)),
                 (0.3, 0.25, 0.75, 0.5, 0.9, 1e-3),
+                (0.1, 0.001, 0.999, 1e-3, 1, 1e-8),
             ] {
                 var results: [[[Float]]] = []
                 for avx2 in [true, false] {
@@ -133,17 +135,19 @@ import Testing
                 }
                 for j in 0..<3 { #expect(Self.differing(results[0][j], results[1][j]) == [], "Adam n=\(n) buffer \(j)") }
             }
-            var results: [[[Float]]] = []
-            for avx2 in [true, false] {
-                var p = inputs[0], m = inputs[2], s = inputs[3]
-                let g = inputs[1]
-                let k = YogiKernel(w1: 0.1, w2: 0.001, stepSize: 1e-2, sqrtCorrection2: 0.0316, eps: 1e-3)
-                g.withUnsafeBufferPointer { gb in
-                    k.update(&p, gb.baseAddress!, &m, &s, 0, n, avx2: avx2)
+            for sc2 in [Float(0.0316), 1] {  // an early step, and a late one whose correction is exactly 1
+                var results: [[[Float]]] = []
+                for avx2 in [true, false] {
+                    var p = inputs[0], m = inputs[2], s = inputs[3]
+                    let g = inputs[1]
+                    let k = YogiKernel(w1: 0.1, w2: 0.001, stepSize: 1e-2, sqrtCorrection2: sc2, eps: 1e-3)
+                    g.withUnsafeBufferPointer { gb in
+                        k.update(&p, gb.baseAddress!, &m, &s, 0, n, avx2: avx2)
+                    }
+                    results.append([p, m, s])
                 }
-                results.append([p, m, s])
+                for j in 0..<3 { #expect(Self.differing(results[0][j], results[1][j]) == [], "Yogi n=\(n) sc2=\(sc2) buffer \(j)") }
             }
-            for j in 0..<3 { #expect(Self.differing(results[0][j], results[1][j]) == [], "Yogi n=\(n) buffer \(j)") }
         }
     }
 
@@ -243,20 +247,23 @@ import Testing
 
         // Whether Dispatch ran a chunk off this thread above is its choice; the mechanism itself, on a
         // thread that certainly has the other mode: a worker started while this thread did not flush.
-        final class Seen: @unchecked Sendable { var inside: Float = 1, after = true }
+        // `mode` is set before the signal and read after it; `inside` and `after` written before isFinished.
+        final class Seen: @unchecked Sendable {
+            var mode = FloatingPointMode.current
+            var inside: Float = 1, after = true
+        }
         let seen = Seen()
         let go = DispatchSemaphore(value: 0)
         setFlushDenormal(false)
-        nonisolated(unsafe) var mode = FloatingPointMode.current
         let t = Thread {
             go.wait()
             let x = Tensor([Float(bitPattern: 0x00AE_42E2)])  // 1.6e-38: half of it is subnormal
-            mode.apply { seen.inside = (x * 0.5).item() }
+            seen.mode.apply { seen.inside = (x * 0.5).item() }
             seen.after = flushesDenormal
         }
         t.start()
         setFlushDenormal(true)
-        mode = FloatingPointMode.current
+        seen.mode = FloatingPointMode.current
         go.signal()
         while !t.isFinished { usleep(1000) }
         #expect(seen.inside.bitPattern == 0, "the caller's mode applied on the worker")
