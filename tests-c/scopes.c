@@ -7,14 +7,7 @@
 #include <string.h>
 #include <swish.h>
 
-static int failures = 0;
-#define EXPECT(cond)                                                                              \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            printf("FAIL line %d: %s (last error: %s)\n", __LINE__, #cond, swish_last_error()); \
-            __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);                                   \
-        }                                                                                         \
-    } while (0)
+#include "expect.h"
 
 static int alive(swish_tensor *t) { return swish_tensor_numel(t) >= 0; }
 

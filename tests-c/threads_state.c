@@ -7,14 +7,7 @@
 #include <string.h>
 #include <swish.h>
 
-static int failures = 0;
-#define EXPECT(cond)                                                  \
-    do {                                                              \
-        if (!(cond)) {                                                \
-            printf("FAIL line %d: %s (last error: %s)\n", __LINE__, #cond, swish_last_error()); \
-            __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);       \
-        }                                                             \
-    } while (0)
+#include "expect.h"
 
 /* Fails a call, leaves a scope open with a tensor in it and turns grad mode off, then exits. */
 static void *messy_thread(void *arg) {

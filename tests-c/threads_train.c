@@ -20,14 +20,7 @@
 
 enum { N = 4, STEPS = 150, BATCH = 16, IN = 8, HIDDEN = 16, BIG = 192 };
 
-static int failures = 0;
-#define EXPECT(cond)                                                                                  \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            printf("FAIL line %d: %s (last error: %s)\n", __LINE__, #cond, swish_last_error());      \
-            __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);                                       \
-        }                                                                                             \
-    } while (0)
+#include "expect.h"
 
 typedef struct {
     int id;
