@@ -6,10 +6,10 @@ import _SwishShims
 ///
 /// - Small and thin products do not go to OpenBLAS at all when the processor has AVX2 and FMA: Swish's
 ///   own kernel (`swish_sgemm_small_avx2`, Sources/_SwishShims/shims.h) computes them without
-///   OpenBLAS's fixed cost per call, which was half of a batch-2 training step. Measured on this
-///   project's machine against OpenBLAS (2 threads): 0.15-0.65x OpenBLAS's time at the benchmark's
-///   batch-2 shapes, 0.3-0.8x for products with a dimension of at most 16 up to a million
-///   multiply-adds, 1.1-1.3x at 64x64x64; 1.3-3x for large products, which stay with OpenBLAS.
+///   OpenBLAS's fixed cost per call, which was half of a batch-2 training step. The limits below come
+///   from timing both alternately at candidate shapes on this project's machine: the kernel was faster
+///   at the batch-2 shapes and at thin ones up to a million multiply-adds, slower from about 64x64x64
+///   up, which stays with OpenBLAS.
 /// - OpenBLAS runs products of up to 262,144 multiply-adds on the calling thread and splits larger ones
 ///   over its own threads. Just above that threshold its threads cost more than they bring (128x10x256,
 ///   327,680 multiply-adds: 28 us on two threads, 18 us on one). So products below
