@@ -11,7 +11,7 @@
 #
 #   scripts/fuzz.sh SECONDS [--jobs N] [--only NAME] [--merge]      (SECONDS 0 with --merge: merge only)
 #     --jobs N    run N processes per fuzzer (libFuzzer -fork=N); default 1
-#     --only NAME run only that fuzzer
+#     --only NAME run only that fuzzer (safetensors or call_sequence)
 #     --merge     afterwards, add to fuzz/corpus/NAME (to commit) the inputs of build/fuzz/corpus/NAME
 #                 that reach edges it does not
 # Prints "fuzz: NAME: N executions in S s (R/s), K crashes" per fuzzer, from libFuzzer's final stats.
@@ -24,7 +24,13 @@ jobs=1 only="" merge=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --jobs) jobs="${2:?}"; shift ;;
-        --only) only="${2:?}"; shift ;;
+        --only)
+            only="${2:?}"
+            case "$only" in
+                safetensors | call_sequence) ;;
+                *) echo "unknown fuzzer: $only (safetensors or call_sequence)" >&2; exit 2 ;;
+            esac
+            shift ;;
         --merge) merge=1 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
