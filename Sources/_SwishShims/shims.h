@@ -12,7 +12,11 @@
  * square-root units, which do eight lanes per instruction with AVX instead of four: measured 2x on this
  * project's machine. Each is the same arithmetic, operation for operation, as the Swift loop it replaces
  * (Optim/Adam.swift), with contraction into fused multiply-adds off, so results are bit-identical on
- * every processor. */
+ * every processor.
+ *
+ * swish_sgemm_small_avx2: matrix products too small for OpenBLAS's fixed cost per call (below).
+ *
+ * swish_fp_control_get/set: the calling thread's floating-point control word, for setFlushDenormal. */
 #ifndef SWISH_SHIMS_H
 #define SWISH_SHIMS_H
 
