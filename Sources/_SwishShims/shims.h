@@ -16,7 +16,9 @@
  *
  * swish_sgemm_small_avx2: matrix products too small for OpenBLAS's fixed cost per call (below).
  *
- * swish_fp_control_get/set: the calling thread's floating-point control word, for setFlushDenormal. */
+ * swish_fp_control_get/set: the calling thread's floating-point control word, for setFlushDenormal.
+ *
+ * swish_spin_pause: the processor's spin-wait hint, for the optimizers' helper threads. */
 #ifndef SWISH_SHIMS_H
 #define SWISH_SHIMS_H
 
@@ -27,6 +29,16 @@ typedef float swish_float8 __attribute__((ext_vector_type(8)));
 
 static inline __attribute__((always_inline)) swish_float8 swish_sqrt8(swish_float8 x) {
     return __builtin_elementwise_sqrt(x);
+}
+
+/* A hint inside a spin-wait loop (x86 PAUSE, AArch64 YIELD): the waiting core backs off and yields its
+ * execution resources, for Parallelism.forEachTask's wait for the helpers' last tasks. */
+static inline void swish_spin_pause(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
 }
 
 /* The calling thread's floating-point control bits that flush subnormal numbers to zero: on x86-64 the

@@ -186,18 +186,19 @@ import Testing
         #expect((tiny * 0.5).item().bitPattern == 0)  // by bits: with DAZ on, a subnormal compares equal to 0
         // Another thread, started before the mode was set (threads started later inherit their creator's
         // floating-point control word on Linux), keeps its own.
-        final class Seen: @unchecked Sendable { var flushing = true }  // written before isFinished is set
+        final class Seen: @unchecked Sendable { var flushing = true }  // written before `done` is signalled
         let seen = Seen()
-        let go = DispatchSemaphore(value: 0)
+        let go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         setFlushDenormal(false)
         let t = Thread {
             go.wait()
             seen.flushing = flushesDenormal
+            done.signal()
         }
         t.start()
         setFlushDenormal(true)
         go.signal()
-        while !t.isFinished { usleep(1000) }
+        done.wait()
         #expect(!seen.flushing, "another thread keeps its own mode")
         setFlushDenormal(false)
         #expect((tiny * 0.5).item() == Float(bitPattern: 0x0057_2171))
@@ -230,43 +231,153 @@ import Testing
         defer { setFlushDenormal(false) }
         let old = Parallelism.threads
         defer { Parallelism.threads = old }
-        Parallelism.threads = 4
-        let n = 4 * Parallelism.minimumChunk
-        let x = [Float](repeating: Float(bitPattern: 0x00AE_42E2), count: n)  // 1.6e-38: half is subnormal
-        var y = [Float](repeating: 1, count: n)
-        x.withUnsafeBufferPointer { xb in
-            y.withUnsafeMutableBufferPointer { yb in
-                let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
-                Parallelism.forEachChunk(n) { lo, hi in
-                    for i in lo..<hi { yp[i] = xp[i] * 0.5 }
-                }
-            }
+        Parallelism.threads = 2
+        // Two tasks, each halving a subnormal-producing input; the task on the calling thread waits until
+        // a helper has run the other, so one of them certainly ran on a helper (whose own mode is IEEE:
+        // helpers start without flushing, and the test process never set it on them).
+        let x = Float(bitPattern: 0x00AE_42E2)  // 1.6e-38: half of it is subnormal
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: 2)
+        defer { out.deallocate() }
+        out.initialize(repeating: 1, count: 2)
+        let ran = HelperProbe()
+        Parallelism.forEachTask(2) { k in
+            ran.record()
+            out[k] = (Tensor([x]) * 0.5).item()  // computed at run time, in the running thread's mode
         }
+        #expect(ran.helperRan, "a helper thread ran a task")
         // Compared by bits: with denormals-are-zero on, a subnormal compares equal to 0.
-        #expect(y.allSatisfy { $0.bitPattern == 0 }, "\(y.filter { $0.bitPattern != 0 }.count) elements computed without flushing")
+        #expect(out[0].bitPattern == 0 && out[1].bitPattern == 0, "\(out[0]) \(out[1]): computed without flushing")
 
-        // Whether Dispatch ran a chunk off this thread above is its choice; the mechanism itself, on a
-        // thread that certainly has the other mode: a worker started while this thread did not flush.
-        // `mode` is set before the signal and read after it; `inside` and `after` written before isFinished.
+        // The mechanism itself, on a thread that certainly has the other mode: a thread started while this
+        // one did not flush. `mode` is set before the signal and read after it; `inside` and `after`
+        // written before `done` is signalled.
         final class Seen: @unchecked Sendable {
             var mode = FloatingPointMode.current
             var inside: Float = 1, after = true
         }
         let seen = Seen()
-        let go = DispatchSemaphore(value: 0)
+        let go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         setFlushDenormal(false)
         let t = Thread {
             go.wait()
             let x = Tensor([Float(bitPattern: 0x00AE_42E2)])  // 1.6e-38: half of it is subnormal
             seen.mode.apply { seen.inside = (x * 0.5).item() }
             seen.after = flushesDenormal
+            done.signal()
         }
         t.start()
         setFlushDenormal(true)
         seen.mode = FloatingPointMode.current
         go.signal()
-        while !t.isFinished { usleep(1000) }
+        done.wait()
         #expect(seen.inside.bitPattern == 0, "the caller's mode applied on the worker")
         #expect(!seen.after, "the worker's own mode restored")
+    }
+
+    @Test func forEachTaskRunsEveryTaskOnceWhateverTheThreads() {
+        let old = Parallelism.threads
+        defer { Parallelism.threads = old }
+        for threads in [1, 2, 4] {
+            Parallelism.threads = threads
+            for count in [0, 1, 2, 3, 17, 1000] {
+                for _ in 0..<20 {
+                    let runs = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(count, 1))
+                    defer { runs.deallocate() }
+                    runs.initialize(repeating: 0, count: Swift.max(count, 1))
+                    Parallelism.forEachTask(count) { k in runs[k] += 1 }  // each k on one thread only
+                    let wrong = (0..<count).filter { runs[$0] != 1 }
+                    #expect(wrong.isEmpty, "threads \(threads), count \(count): tasks \(wrong.prefix(5)) ran \(wrong.prefix(5).map { runs[$0] }) times")
+                }
+            }
+        }
+        // With helpers, one of them takes part (the calling thread's task waits for it).
+        Parallelism.threads = 2
+        let probe = HelperProbe()
+        Parallelism.forEachTask(2) { _ in probe.record() }
+        #expect(probe.helperRan)
+    }
+
+    @Test func forEachTaskFromSeveralThreadsAtOnce() {
+        // Helpers serve one job at a time; a caller that finds them busy runs its tasks itself. Four threads
+        // each run 200 jobs of 64 tasks, summing their indices into their own total.
+        let old = Parallelism.threads
+        defer { Parallelism.threads = old }
+        Parallelism.threads = 2
+        final class Totals: @unchecked Sendable {  // each thread writes only its own entry
+            let sums = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+            init() { sums.initialize(repeating: 0, count: 4) }
+            deinit { sums.deallocate() }
+        }
+        let totals = Totals()
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            for _ in 0..<200 {
+                let parts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+                parts.initialize(repeating: 0, count: 64)
+                Parallelism.forEachTask(64) { k in parts[k] = k }
+                totals.sums[t] += (0..<64).reduce(0) { $0 + parts[$1] }
+                parts.deallocate()
+            }
+        }
+        #expect((0..<4).map { totals.sums[$0] } == [Int](repeating: 200 * 2016, count: 4))
+    }
+
+    @Test func anOptimizerStepSharedWithHelpersGivesTheSameBits() throws {
+        // Several parameters (ragged sizes, one empty, one without a gradient) adding up to more than
+        // Parallelism.minimumSharedElements: one step is cut into pieces shared with a helper thread.
+        let sizes = [70_001, 3, 0, 40_000, 16_384, 9]
+        #expect(sizes.reduce(0, +) >= Parallelism.minimumSharedElements)
+        let old = Parallelism.threads
+        defer { Parallelism.threads = old }
+        var finals: [[[Float]]] = []
+        for threads in [1, 2] {
+            Parallelism.threads = threads
+            let g = Generator(seed: 21)
+            let ws = sizes.map { Tensor.randn([$0], generator: g).requiresGrad_() }
+            let frozen = Tensor.randn([5], generator: g).requiresGrad_()
+            let targets = sizes.map { Tensor.randn([$0], generator: g) }
+            let optimizers: [Optimizer] = [
+                try Adam(ws + [frozen], learningRate: 1e-2), try Yogi(ws + [frozen]),
+                try Adam(ws + [frozen], weightDecay: 0.1, amsgrad: true), try SGD(ws + [frozen], learningRate: 0.1, momentum: 0.9),
+            ]
+            for opt in optimizers {
+                for _ in 0..<3 {
+                    opt.zeroGrad()
+                    let terms = zip(ws, targets).map { w, t in ((w - t) * (w - t)).sum() }
+                    let loss = terms.dropFirst().reduce(terms[0], +)
+                    loss.backward()
+                    #expect(opt.step() == sizes.count, "the parameter without a gradient is skipped")
+                }
+            }
+            #expect(optimizers.allSatisfy { $0.state(ofParameter: sizes.count) == nil })
+            finals.append(ws.map(\.scalars))
+        }
+        for i in sizes.indices {
+            #expect(Self.differing(finals[0][i], finals[1][i]) == [], "parameter \(i) of \(sizes[i]) elements")
+        }
+    }
+}
+
+/// Records whether a task ran off the thread that made the probe. The first task to run on that thread
+/// waits (up to 5 s) until a task has run on another one, so with two tasks and a helper available a
+/// helper certainly takes one; a pool that never wakes its helpers makes `helperRan` false after the wait.
+private final class HelperProbe: @unchecked Sendable {
+    private let caller = pthread_self()
+    private let lock = NSCondition()
+    private var off = false
+    private var waited = false
+
+    var helperRan: Bool { lock.withLock { off } }
+
+    func record() {
+        lock.lock()
+        defer { lock.unlock() }
+        if pthread_equal(pthread_self(), caller) == 0 {
+            off = true
+            lock.broadcast()
+        } else if !waited {
+            waited = true
+            let deadline = Date(timeIntervalSinceNow: 5)
+            while !off && lock.wait(until: deadline) {}
+        }
     }
 }

@@ -1,37 +1,174 @@
-import Dispatch
+import Synchronization
+import _SwishShims
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 extension Parallelism {
-    /// Elements one thread takes at the least in ``forEachChunk(_:_:)``. Measured with Adam's update
-    /// (about 0.5 ns per element with AVX2) on two cores: waking a second thread cost more than it saved
-    /// at 200,704 elements (107 us on one thread, 123 us on two) and paid from a million (585 -> 393 us;
-    /// 4,194,304 elements: 3.0 -> 1.9 ms).
-    package static let minimumChunk = 262_144
+    /// Elements of an elementwise update below which it stays on the calling thread, and the size of the
+    /// pieces it is cut into above: a piece is a few microseconds of an optimizer's update, and a helper
+    /// thread takes about 20 us to wake on a two-core machine, so the update must be several pieces long
+    /// before sharing it pays (scripts/bench.sh, mnist_mlp_b128_adam: 266,000 parameters).
+    package static let minimumChunk = 16_384
 
-    /// Runs `body(lo, hi)` over `0..<count` in contiguous chunks, on up to ``threads`` threads at once
-    /// when `count` is large enough, else on the calling thread in one call. Chunk boundaries are
-    /// multiples of 16 elements (whole cache lines), and the chunks do not overlap, so an elementwise
-    /// update gives the same bits however it is cut. `body` must not throw and must only touch its chunk.
-    ///
-    /// Used for the optimizers' updates, which are elementwise and divide-bound: OpenBLAS's threads are
-    /// idle between products, and a training step's largest single-threaded cost was the update.
-    package static func forEachChunk(_ count: Int, _ body: (_ lo: Int, _ hi: Int) -> Void) {
-        let parts = Swift.min(threads, count / minimumChunk)
-        guard parts > 1 else {
+    /// Elements below which an elementwise update stays on the calling thread: about 50 us of Adam's
+    /// update, of which a helper that takes 20 us to wake can still do a useful share.
+    package static let minimumSharedElements = 4 * minimumChunk
+
+    /// Runs `body(lo, hi)` over `0..<count` in contiguous pieces of ``minimumChunk`` elements (the last
+    /// one shorter), shared between the calling thread and up to ``threads`` - 1 helper threads, or on the
+    /// calling thread in one call when `count` is below ``minimumSharedElements`` or ``threads`` is 1. Piece
+    /// boundaries are multiples of 16 elements (whole cache lines) and pieces do not overlap, so an
+    /// elementwise update gives the same bits however it is cut. `body` must only touch its piece.
+    package static func forEachChunk(_ count: Int, _ body: @escaping (_ lo: Int, _ hi: Int) -> Void) {
+        guard count >= minimumSharedElements, threads > 1 else {
             body(0, count)
             return
         }
-        let chunk = (count / parts + 15) & ~15
-        // Workers compute in the caller's floating-point mode (setFlushDenormal), so the result does not
-        // depend on which thread takes which chunk.
-        let mode = FloatingPointMode.current
-        withoutActuallyEscaping(body) { body in
-            // concurrentPerform returns only after every chunk ran, so `body` outlives its uses; the
-            // chunks are disjoint, which is what makes sharing it across threads safe.
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: parts) { k in
-                let lo = Swift.min(k * chunk, count), hi = k == parts - 1 ? count : Swift.min(lo + chunk, count)
-                if lo < hi { mode.apply { body(lo, hi) } }
+        forEachTask((count + minimumChunk - 1) / minimumChunk) { k in body(k * minimumChunk, Swift.min(count, (k + 1) * minimumChunk)) }
+    }
+
+    /// Runs `body(0)`, ..., `body(count - 1)`, each exactly once and in no set order, on the calling
+    /// thread and on up to ``threads`` - 1 helper threads, returning when all have run. Tasks are handed
+    /// out one at a time from a shared counter, so a helper that wakes late (or not at all, when another
+    /// thread is using the helpers) only means the calling thread does more of them itself. Helpers
+    /// compute in the caller's floating-point mode (``setFlushDenormal(_:)``), so the results do not
+    /// depend on which thread ran which task. `body` must not throw, and tasks must not touch each other's
+    /// data.
+    ///
+    /// Used for the optimizers' updates, which are elementwise and bound by the divider and memory:
+    /// OpenBLAS's threads are idle between products, and the update was a training step's largest cost on
+    /// one thread.
+    package static func forEachTask(_ count: Int, _ body: @escaping (Int) -> Void) {
+        let helpers = Swift.min(threads, count) - 1
+        guard helpers > 0 else {
+            for k in 0..<count { body(k) }
+            return
+        }
+        HelperThreads.shared.run(Job(count: count, helpers: helpers, body: body))
+    }
+}
+
+/// One call of ``Parallelism/forEachTask(_:_:)``: its tasks, handed out through `next`.
+private final class Job: @unchecked Sendable {
+    let count: Int
+    /// Helper threads that may join (``Parallelism/threads`` - 1 when the job started).
+    let helpers: Int
+    let body: (Int) -> Void
+    let mode = FloatingPointMode.current
+    /// The next task to hand out (counts past `count` once all are out).
+    let next = Atomic<Int>(0)
+    /// Tasks finished.
+    let finished = Atomic<Int>(0)
+    /// Helpers that have joined.
+    let joined = Atomic<Int>(0)
+
+    init(count: Int, helpers: Int, body: @escaping (Int) -> Void) {
+        (self.count, self.helpers, self.body) = (count, helpers, body)
+    }
+
+    /// Takes tasks until none is left.
+    func work() {
+        while true {
+            let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard k < count else { return }
+            body(k)
+            // Releasing: what the task wrote is visible to the caller once it has seen the count.
+            finished.wrappingAdd(1, ordering: .releasing)
+        }
+    }
+}
+
+/// The threads that help ``Parallelism/forEachTask(_:_:)``: started on first use, then waiting on a
+/// condition variable for the next job, for the life of the process. One job at a time: a caller that
+/// finds them busy (another thread's job) runs its own tasks alone.
+private final class HelperThreads: @unchecked Sendable {
+    static let shared = HelperThreads()
+
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    /// Guarded by `mutex`: the current job, a count of jobs posted (so a helper knows a job is new) and
+    /// the helpers started.
+    private var job: Job?
+    private var posted: UInt64 = 0
+    private var started = 0
+    /// Whether a job is running (taken without waiting, so a second caller never blocks on the first).
+    private let busy = Atomic<Bool>(false)
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        wake = .allocate(capacity: 1)
+        wake.initialize(to: pthread_cond_t())
+        pthread_cond_init(wake, nil)
+    }
+
+    func run(_ job: Job) {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            job.work()
+            return
+        }
+        pthread_mutex_lock(mutex)
+        while started < job.helpers && startHelper() { started += 1 }
+        self.job = job
+        posted &+= 1
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
+
+        job.work()
+        // Every task is handed out; wait for the ones helpers are still running (one each at most).
+        var spins = 0
+        while job.finished.load(ordering: .acquiring) < job.count {
+            spins += 1
+            if spins < 4096 { swish_spin_pause() } else { sched_yield() }
+        }
+        pthread_mutex_lock(mutex)
+        self.job = nil
+        pthread_mutex_unlock(mutex)
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// Starts one more helper; false if the system refuses a thread (the caller then does more itself).
+    private func startHelper() -> Bool {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        #if canImport(Darwin)
+            var thread: pthread_t? = nil
+        #else
+            var thread = pthread_t()
+        #endif
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, &attributes, { context in
+            #if canImport(Darwin)
+                let pool = Unmanaged<HelperThreads>.fromOpaque(context).takeRetainedValue()
+            #else
+                let pool = Unmanaged<HelperThreads>.fromOpaque(context!).takeRetainedValue()
+            #endif
+            pool.serve()
+        }, context)
+        if rc != 0 { Unmanaged<HelperThreads>.fromOpaque(context).release() }
+        return rc == 0
+    }
+
+    /// A helper's life: wait for a job it has not seen, join it if it is still wanted, repeat.
+    private func serve() -> Never {
+        var seen: UInt64 = 0
+        pthread_mutex_lock(mutex)
+        while true {
+            while posted == seen { pthread_cond_wait(wake, mutex) }
+            seen = posted
+            guard let job else { continue }  // finished before this helper woke
+            pthread_mutex_unlock(mutex)
+            if job.joined.wrappingAdd(1, ordering: .relaxed).oldValue < job.helpers {
+                job.mode.apply { job.work() }
             }
+            pthread_mutex_lock(mutex)
         }
     }
 }

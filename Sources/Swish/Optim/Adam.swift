@@ -107,40 +107,37 @@ public class Adam: Optimizer {
     }
 
     override package func applySingle(
-        parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        parameter pp: UnsafeMutablePointer<Float>, gradient gp: UnsafePointer<Float>, range: Range<Int>,
         step: Int, buffers: [Tensor]
     ) {
         let lr = learningRate
         let c = BiasCorrection(lr: lr, beta1: beta1, beta2: beta2, step: step)
-        let pp = p.baseAddress!, gp = g.baseAddress!
         let mp = buffers[0].pointer, vp = buffers[1].pointer  // exp_avg, exp_avg_sq
         let maxp = amsgrad ? buffers[2].pointer : vp  // max_exp_avg_sq
         let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), b2 = beta2, eps = eps
         let l2 = decoupledWeightDecay ? 0 : weightDecay
         let shrink = decoupledWeightDecay ? Float(1 - Double(lr) * Double(weightDecay)) : 1
         let amsgrad = amsgrad
-        let stepSize = c.stepSize, sc2 = c.sqrtCorrection2, n = p.count
+        let stepSize = c.stepSize, sc2 = c.sqrtCorrection2
         if !amsgrad && l2 == 0 && shrink == 1 && w1 < 0.5 {
             // The common case (no weight decay, no amsgrad) vectorized (the compiler did not vectorize
-            // the scalar loop below); large parameters in chunks on several threads.
+            // the scalar loop below).
             let k = AdamKernel(w1: w1, w2: w2, b2: b2, stepSize: stepSize, sqrtCorrection2: sc2, eps: eps)
-            Parallelism.forEachChunk(n) { lo, hi in k.update(pp, gp, mp, vp, lo, hi) }
+            k.update(pp, gp, mp, vp, range.lowerBound, range.upperBound)
             return
         }
-        Parallelism.forEachChunk(n) { lo, hi in
-            for i in lo..<hi {
-                if shrink != 1 { pp[i] = pp[i] * shrink }
-                let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
-                let m = lerp(mp[i], gi, w1)
-                var v = vp[i] * b2 + w2 * gi * gi
-                mp[i] = m
-                vp[i] = v
-                if amsgrad {
-                    v = Swift.max(maxp[i], v)
-                    maxp[i] = v
-                }
-                pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
+        for i in range {
+            if shrink != 1 { pp[i] = pp[i] * shrink }
+            let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
+            let m = lerp(mp[i], gi, w1)
+            var v = vp[i] * b2 + w2 * gi * gi
+            mp[i] = m
+            vp[i] = v
+            if amsgrad {
+                v = Swift.max(maxp[i], v)
+                maxp[i] = v
             }
+            pp[i] = pp[i] + -stepSize * m / (v.squareRoot() / sc2 + eps)
         }
     }
 
@@ -237,32 +234,29 @@ public final class Yogi: Optimizer {
     }
 
     override package func applySingle(
-        parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        parameter pp: UnsafeMutablePointer<Float>, gradient gp: UnsafePointer<Float>, range: Range<Int>,
         step: Int, buffers: [Tensor]
     ) {
         let c = BiasCorrection(lr: learningRate, beta1: beta1, beta2: beta2, step: step)
-        let pp = p.baseAddress!, gp = g.baseAddress!
         let mp = buffers[0].pointer, sp = buffers[1].pointer  // exp_avg, exp_avg_sq
         let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), eps = eps, l2 = weightDecay
         let stepSize = c.stepSize, sc2 = c.sqrtCorrection2
         if l2 == 0 && w1 < 0.5 {
-            // Without weight decay, vectorized; large parameters in chunks on several threads.
+            // Without weight decay, vectorized.
             let k = YogiKernel(w1: w1, w2: w2, stepSize: stepSize, sqrtCorrection2: sc2, eps: eps)
-            Parallelism.forEachChunk(p.count) { lo, hi in k.update(pp, gp, mp, sp, lo, hi) }
+            k.update(pp, gp, mp, sp, range.lowerBound, range.upperBound)
             return
         }
-        Parallelism.forEachChunk(p.count) { lo, hi in
-            for i in lo..<hi {
-                let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
-                let m = lerp(mp[i], gi, w1)
-                let g2 = gi * gi
-                let s0 = sp[i]
-                // The only line that differs from Adam: an additive step towards g^2, not a moving average.
-                let s = s0 - w2 * (s0 > g2 ? g2 : (s0 < g2 ? -g2 : 0))
-                mp[i] = m
-                sp[i] = s
-                pp[i] = pp[i] + -c.stepSize * m / (s.squareRoot() / c.sqrtCorrection2 + eps)
-            }
+        for i in range {
+            let gi = l2 != 0 ? gp[i] + l2 * pp[i] : gp[i]
+            let m = lerp(mp[i], gi, w1)
+            let g2 = gi * gi
+            let s0 = sp[i]
+            // The only line that differs from Adam: an additive step towards g^2, not a moving average.
+            let s = s0 - w2 * (s0 > g2 ? g2 : (s0 < g2 ? -g2 : 0))
+            mp[i] = m
+            sp[i] = s
+            pp[i] = pp[i] + -stepSize * m / (s.squareRoot() / sc2 + eps)
         }
     }
 

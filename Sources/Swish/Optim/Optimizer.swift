@@ -15,7 +15,7 @@ public struct ParameterState {
 
 /// The common part of every optimizer: a list of distinct parameters, a learning rate, per-parameter
 /// state, ``step()`` and ``zeroGrad()``. Subclasses differ only in their update rule (the package-level
-/// `applySingle(parameter:gradient:step:buffers:)`), as mlx-swift's `OptimizerBase.applySingle`.
+/// `applySingle(parameter:gradient:range:step:buffers:)`), as mlx-swift's `OptimizerBase.applySingle`.
 ///
 /// ```swift
 /// let opt = try Adam([w, b], learningRate: 1e-3)
@@ -110,11 +110,14 @@ public class Optimizer {
     /// The value every element of buffer `name` starts from (0 unless a subclass says otherwise).
     package func initialValue(ofBuffer name: String) -> Float { 0 }
 
-    /// Updates one parameter in place from its gradient. `step` is the number of this update (1 on the
-    /// first); `buffers` hold the parameter's state, one tensor per name in ``bufferNames`` in that order,
-    /// each the parameter's size. Must not fail: ``step()`` has checked everything before the first update.
+    /// Updates elements `range` of one parameter in place from its gradient. `step` is the number of this
+    /// update (1 on the first); `buffers` hold the parameter's state, one tensor per name in ``bufferNames``
+    /// in that order, each the parameter's size. Every update rule is elementwise, and ``step()`` may cut a
+    /// large parameter into several ranges updated on different threads at once, so this must read and
+    /// write only elements in `range` and must give each element the same bits however the parameter is
+    /// cut. Must not fail: ``step()`` has checked everything before the first update.
     package func applySingle(
-        parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>, step: Int,
+        parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, range: Range<Int>, step: Int,
         buffers: [Tensor]
     ) {}
 
@@ -135,17 +138,47 @@ public class Optimizer {
             }
         }
         for (i, slot) in fresh { slots[i] = slot }
-        var updated = 0
+        // Then the updates, which cannot fail. A small step runs here, parameter after parameter; a large
+        // one is cut into pieces that this thread and helper threads share (one wake-up per step, however
+        // many parameters), as OpenBLAS's threads are idle between products.
+        var elements = 0
+        for p in parameters where p.grad != nil { elements += p.numel }
+        guard elements >= Parallelism.minimumSharedElements, Parallelism.threads > 1 else {
+            var updated = 0
+            for (i, p) in parameters.enumerated() {
+                guard let g = p.grad else { continue }
+                slots[i]!.step += 1
+                let slot = slots[i]!
+                withExtendedLifetime((p, g)) {
+                    applySingle(
+                        parameter: p.pointer, gradient: g.pointer, range: 0..<p.numel, step: slot.step,
+                        buffers: slot.buffers)
+                }
+                updated += 1
+            }
+            return updated
+        }
+        var updates: [(parameter: Tensor, gradient: Tensor, step: Int, buffers: [Tensor])] = []
+        var pieces: [(update: Int, range: Range<Int>)] = []
         for (i, p) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             slots[i]!.step += 1
-            let slot = slots[i]!
-            withExtendedLifetime((p, g)) {
-                applySingle(parameter: p.mutableBuffer, gradient: g.buffer, step: slot.step, buffers: slot.buffers)
-            }
-            updated += 1
+            updates.append((p, g, slots[i]!.step, slots[i]!.buffers))
+            var lo = 0
+            repeat {
+                let hi = Swift.min(p.numel, lo + Parallelism.minimumChunk)
+                pieces.append((updates.count - 1, lo..<hi))
+                lo = hi
+            } while lo < p.numel
         }
-        return updated
+        // The closure holds the tensors, so they outlive the tasks however late a helper runs.
+        Parallelism.forEachTask(pieces.count) { [self, updates, pieces] k in
+            let piece = pieces[k], u = updates[piece.update]
+            applySingle(
+                parameter: u.parameter.pointer, gradient: u.gradient.pointer, range: piece.range, step: u.step,
+                buffers: u.buffers)
+        }
+        return updates.count
     }
 
     @discardableResult

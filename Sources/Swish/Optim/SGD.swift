@@ -58,20 +58,18 @@ public final class SGD: Optimizer {
     override package var bufferNames: [String] { momentum != 0 ? ["momentum_buffer"] : [] }
 
     override package func applySingle(
-        parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        parameter pp: UnsafeMutablePointer<Float>, gradient gp: UnsafePointer<Float>, range: Range<Int>,
         step: Int, buffers: [Tensor]
     ) {
         let lr = learningRate, wd = weightDecay, mu = momentum
-        let n = p.count
-        let pp = p.baseAddress!, gp = g.baseAddress!
         guard mu != 0 else {
-            for i in 0..<n { pp[i] = pp[i] + -lr * (gp[i] + wd * pp[i]) }
+            for i in range { pp[i] = pp[i] + -lr * (gp[i] + wd * pp[i]) }
             return
         }
         let bp = buffers[0].pointer  // momentum_buffer
         let first = step == 1  // PyTorch starts the buffer as a copy of the gradient
         let keep = 1 - dampening
-        for i in 0..<n {
+        for i in range {
             let d = wd != 0 ? gp[i] + wd * pp[i] : gp[i]
             let b = first ? d : bp[i] * mu + keep * d
             bp[i] = b
