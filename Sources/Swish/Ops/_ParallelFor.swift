@@ -120,11 +120,13 @@ private final class HelperThreads: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
 
         job.work()
-        // Every task is handed out; wait for the ones helpers are still running (one each at most).
+        // Every task is handed out; wait for the ones helpers are still running (one each at most, a few
+        // microseconds). Spin for about that long, then yield: a helper woken onto this thread's own
+        // processor can only finish once this thread lets it run.
         var spins = 0
         while job.finished.load(ordering: .acquiring) < job.count {
             spins += 1
-            if spins < 4096 { swish_spin_pause() } else { sched_yield() }
+            if spins < 1024 { swish_spin_pause() } else { sched_yield() }
         }
         pthread_mutex_lock(mutex)
         self.job = nil
