@@ -45,13 +45,20 @@ public enum MemoryLimit {
         set { _limit.store(Swift.max(0, newValue), ordering: .relaxed) }
     }
 
-    static let physicalMemory: Int = {
+    /// The machine's physical memory in bytes (Int.max when the system does not say).
+    static var physicalMemory: Int {
+        // Kept in an atomic rather than a lazy `static let`, whose every read goes through swift_once:
+        // this is read for every tensor allocated. Two threads racing here store the same value.
+        let known = _physicalMemory.load(ordering: .relaxed)
+        if known != 0 { return known }
         let pages = sysconf(Int32(_SC_PHYS_PAGES))
         let size = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, size > 0 else { return Int.max }
         let (p, o) = pages.multipliedReportingOverflow(by: size)
-        return o ? Int.max : p
-    }()
+        let bytes = pages > 0 && size > 0 && !o ? p : Int.max
+        _physicalMemory.store(bytes, ordering: .relaxed)
+        return bytes
+    }
+    private static let _physicalMemory = Atomic<Int>(0)
 
     /// Bytes needed for `count` floats, or an out-of-memory error when that overflows or exceeds the limit.
     package static func bytes(forFloats count: Int) throws -> Int {

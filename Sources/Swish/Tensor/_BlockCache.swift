@@ -22,8 +22,17 @@ package final class BlockCache {
     package static let limit: Int = Swift.min(MemoryLimit.physicalMemory / 4, 4 << 30)
 
     private static let classCount = 64 + 51 * 4
-    @exclusivity(unchecked) private var heads = [UnsafeMutableRawPointer?](repeating: nil, count: classCount)
+    /// The first free block of each size class (a fixed table, not an Array: an Array written in place is
+    /// checked for uniqueness on every write).
+    private let heads: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// ``limit``, copied here so a free reads no lazily initialized global.
+    private let capacity = BlockCache.limit
     @exclusivity(unchecked) private var cachedBytes = 0
+
+    private init() {
+        heads = .allocate(capacity: BlockCache.classCount)
+        heads.initialize(repeating: nil, count: BlockCache.classCount)
+    }
 
     private static let local = ThreadLocal { BlockCache() }
     @inline(__always) static var current: BlockCache { local.value }
@@ -46,12 +55,13 @@ package final class BlockCache {
     @inline(__always)
     static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {
         let (index, size) = sizeClass(bytes)
-        let cache = current
-        if let block = cache.heads[index] {
+        let cached: UnsafeMutableRawPointer? = local.withValue { cache in
+            guard let block = cache.heads[index] else { return nil }
             cache.heads[index] = block.load(as: UnsafeMutableRawPointer?.self)
             cache.cachedBytes -= size
             return block
         }
+        if let cached { return cached }
         var raw: UnsafeMutableRawPointer? = nil
         guard posix_memalign(&raw, 64, size) == 0 else { return nil }
         return raw
@@ -61,14 +71,14 @@ package final class BlockCache {
     @inline(__always)
     static func free(_ block: UnsafeMutableRawPointer, bytes: Int) {
         let (index, size) = sizeClass(bytes)
-        let cache = current
-        guard cache.cachedBytes + size <= limit else {
-            Glibc.free(block)
-            return
+        let kept = local.withValue { cache in
+            guard cache.cachedBytes + size <= cache.capacity else { return false }
+            block.storeBytes(of: cache.heads[index], as: UnsafeMutableRawPointer?.self)
+            cache.heads[index] = block
+            cache.cachedBytes += size
+            return true
         }
-        block.storeBytes(of: cache.heads[index], as: UnsafeMutableRawPointer?.self)
-        cache.heads[index] = block
-        cache.cachedBytes += size
+        if !kept { Glibc.free(block) }
     }
 
     /// Returns every block cached by the calling thread to the system.
@@ -78,7 +88,7 @@ package final class BlockCache {
     package static var cachedByThisThread: Int { current.cachedBytes }
 
     private func releaseAll() {
-        for i in heads.indices {
+        for i in 0..<BlockCache.classCount {
             var block = heads[i]
             while let b = block {
                 block = b.load(as: UnsafeMutableRawPointer?.self)
@@ -89,5 +99,8 @@ package final class BlockCache {
         cachedBytes = 0
     }
 
-    deinit { releaseAll() }
+    deinit {
+        releaseAll()
+        heads.deallocate()
+    }
 }
