@@ -37,30 +37,36 @@ enum Autograd {
         }
 
         // Topological order by iterative depth-first search (a long chain must not overflow the stack).
+        // The walk holds nodes unretained: the root keeps the whole graph alive, and nothing in this pass
+        // drops a node's inputs (freeing the saved tensors below only drops closures), so every node
+        // outlives the pass. A retain and a release per node and per visit were a sixth of a small
+        // graph's reference counting.
         let mark = epoch.add(1, ordering: .relaxed).newValue
         // Room for a small graph up front (the longest chain is a lower bound on its size), instead of
         // growing each array from empty through several reallocations in every pass.
         let expected = Swift.min(rootNode.depth * 2 + 8, 4096)
-        var order: [Node] = []
+        var order: [Unmanaged<Node>] = []
         order.reserveCapacity(expected)
-        var stack: [(Node, Bool)] = [(rootNode, false)]
+        var stack: [(Unmanaged<Node>, Bool)] = [(Unmanaged.passUnretained(rootNode), false)]
         stack.reserveCapacity(expected)
-        while let (node, expanded) = stack.popLast() {
+        while let (entry, expanded) = stack.popLast() {
             if expanded {
-                order.append(node)
+                order.append(entry)
                 continue
             }
-            if node.mark == mark { continue }
-            node.mark = mark
-            if node.freed {
-                throw SwishError.state(
-                    "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."
-                )
+            try entry._withUnsafeGuaranteedRef { node in
+                if node.mark == mark { return }
+                node.mark = mark
+                if node.freed {
+                    throw SwishError.state(
+                        "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."
+                    )
+                }
+                stack.append((entry, true))
+                push(node.in0, unless: mark, onto: &stack)
+                push(node.in1, unless: mark, onto: &stack)
+                push(node.in2, unless: mark, onto: &stack)
             }
-            stack.append((node, true))
-            push(node.in0, unless: mark, onto: &stack)
-            push(node.in1, unless: mark, onto: &stack)
-            push(node.in2, unless: mark, onto: &stack)
         }
 
         // Run the nodes from the output towards the leaves, with recording off.
@@ -70,27 +76,32 @@ enum Autograd {
         leaves.reserveCapacity(16)
         rootNode.pending = seed
         do {
-            for node in order.reversed() {
-                guard let g = node.pending else { continue }
-                node.pending = nil
-                if let out = node.retainedOutput { queue(g, forLeaf: out, &leaves) }
-                guard let backward = node.backward else { continue }
-                let grads = try backward(g)
-                try route(grads.g0, to: node.in0, leaves: &leaves)
-                try route(grads.g1, to: node.in1, leaves: &leaves)
-                try route(grads.g2, to: node.in2, leaves: &leaves)
+            for entry in order.reversed() {
+                try entry._withUnsafeGuaranteedRef { node in
+                    guard let g = node.pending else { return }
+                    node.pending = nil
+                    if let out = node.retainedOutput { queue(g, forLeaf: out, &leaves) }
+                    guard let backward = node.backward else { return }
+                    let grads = try backward(g)
+                    try route(grads.g0, to: node.in0, leaves: &leaves)
+                    try route(grads.g1, to: node.in1, leaves: &leaves)
+                    try route(grads.g2, to: node.in2, leaves: &leaves)
+                }
             }
             try commit(leaves)
         } catch {
-            for node in order { node.pending = nil }
+            for entry in order { entry._withUnsafeGuaranteedRef { $0.pending = nil } }
             for leaf in leaves { leaf._pendingGrad = nil }
             throw error
         }
 
         if !retainGraph {
-            for node in order where node.savesTensors {
-                node.backward = nil
-                node.freed = true
+            for entry in order {
+                entry._withUnsafeGuaranteedRef { node in
+                    guard node.savesTensors else { return }
+                    node.backward = nil
+                    node.freed = true
+                }
             }
         }
     }
@@ -99,8 +110,8 @@ enum Autograd {
     /// closure over `stack`: a captured `var` is boxed and every access to it checked dynamically for
     /// exclusivity (swift_beginAccess), which was most of the walk's cost.
     @inline(__always)
-    private static func push(_ input: Tensor?, unless mark: UInt64, onto stack: inout [(Node, Bool)]) {
-        if let child = input?.gradFn, child.mark != mark { stack.append((child, false)) }
+    private static func push(_ input: Tensor?, unless mark: UInt64, onto stack: inout [(Unmanaged<Node>, Bool)]) {
+        if let child = input?.gradFn, child.mark != mark { stack.append((Unmanaged.passUnretained(child), false)) }
     }
 
     /// Passes a gradient to the node that made `input`, or queues it for the leaf `input`.
