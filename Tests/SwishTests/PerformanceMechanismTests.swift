@@ -321,6 +321,38 @@ import Testing
         #expect((0..<4).map { totals.sums[$0] } == [Int](repeating: 200 * 2016, count: 4))
     }
 
+    @Test func whatATaskCapturedIsReleasedOnTheCallingThread() {
+        // A helper may still hold the job when forEachTask returns; the tasks' closure (and so a tensor it
+        // captured) must still be released by the caller, or freed memory lands in the helper's block
+        // cache and the caller allocates it again. Each round, the task on the calling thread waits for a
+        // helper to run the other (HelperProbe), the helper then keeps the job 2 ms longer (a test hook),
+        // and the captured object records on which thread it was released.
+        let old = Parallelism.threads
+        defer { Parallelism.threads = old }
+        Parallelism.threads = 2
+        Parallelism._setAfterHelperWork { usleep(2000) }
+        defer { Parallelism._setAfterHelperWork(nil) }
+        final class Released: @unchecked Sendable {  // written before `done` is signalled
+            var offCaller = 0, helperRounds = 0
+        }
+        final class Witness {
+            let caller = pthread_self(), released: Released
+            init(_ released: Released) { self.released = released }
+            deinit { if pthread_equal(pthread_self(), caller) == 0 { released.offCaller += 1 } }
+        }
+        let released = Released()
+        for _ in 0..<50 {
+            let probe = HelperProbe()
+            let witness = Witness(released)
+            Parallelism.forEachTask(2) { _ in
+                withExtendedLifetime(witness) { probe.record() }
+            }
+            if probe.helperRan { released.helperRounds += 1 }
+        }
+        #expect(released.helperRounds == 50)
+        #expect(released.offCaller == 0, "\(released.offCaller) of 50 captures released on a helper thread")
+    }
+
     @Test func anOptimizerStepSharedWithHelpersGivesTheSameBits() throws {
         // Several parameters (ragged sizes, one empty, one without a gradient) adding up to more than
         // Parallelism.minimumSharedElements: one step is cut into pieces shared with a helper thread.

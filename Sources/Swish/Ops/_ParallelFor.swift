@@ -52,12 +52,24 @@ extension Parallelism {
     }
 }
 
+extension Parallelism {
+    /// Tests only: sets code a helper runs after its share of each job while it still holds the job, to
+    /// widen the window in which the calling thread may already have returned (nil: none).
+    package static func _setAfterHelperWork(_ hook: (@Sendable () -> Void)?) {
+        HelperThreads.shared.setAfterWork(hook)
+    }
+}
+
 /// One call of ``Parallelism/forEachTask(_:_:)``: its tasks, handed out through `next`.
 private final class Job: @unchecked Sendable {
     let count: Int
     /// Helper threads that may join (``Parallelism/threads`` - 1 when the job started).
     let helpers: Int
-    let body: (Int) -> Void
+    /// The tasks' code; dropped by the calling thread once every task has run (``drop()``), so whatever
+    /// it captured is released on that thread even if a helper still holds this job. (A helper releasing
+    /// a captured tensor last would put its memory in the helper's block cache, out of the caller's
+    /// reach: the wide workload's gradients, 100 MB, were allocated again when that happened.)
+    @exclusivity(unchecked) private var body: ((Int) -> Void)?
     let mode = FloatingPointMode.current
     /// The next task to hand out (counts past `count` once all are out).
     let next = Atomic<Int>(0)
@@ -70,16 +82,19 @@ private final class Job: @unchecked Sendable {
         (self.count, self.helpers, self.body) = (count, helpers, body)
     }
 
-    /// Takes tasks until none is left.
+    /// Takes tasks until none is left. `body` is read only for a task taken, so never after ``drop()``.
     func work() {
         while true {
             let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
             guard k < count else { return }
-            body(k)
+            body!(k)
             // Releasing: what the task wrote is visible to the caller once it has seen the count.
             finished.wrappingAdd(1, ordering: .releasing)
         }
     }
+
+    /// Releases `body`; called by the calling thread after it has seen every task finished.
+    func drop() { body = nil }
 }
 
 /// The threads that help ``Parallelism/forEachTask(_:_:)``: started on first use, then waiting on a
@@ -95,6 +110,7 @@ private final class HelperThreads: @unchecked Sendable {
     private var job: Job?
     private var posted: UInt64 = 0
     private var started = 0
+    private var afterWork: (@Sendable () -> Void)? = nil
     /// Whether a job is running (taken without waiting, so a second caller never blocks on the first).
     private let busy = Atomic<Bool>(false)
 
@@ -128,10 +144,17 @@ private final class HelperThreads: @unchecked Sendable {
             spins += 1
             if spins < 1024 { swish_spin_pause() } else { sched_yield() }
         }
+        job.drop()
         pthread_mutex_lock(mutex)
         self.job = nil
         pthread_mutex_unlock(mutex)
         busy.store(false, ordering: .releasing)
+    }
+
+    func setAfterWork(_ hook: (@Sendable () -> Void)?) {
+        pthread_mutex_lock(mutex)
+        afterWork = hook
+        pthread_mutex_unlock(mutex)
     }
 
     /// Starts one more helper; false if the system refuses a thread (the caller then does more itself).
@@ -166,10 +189,12 @@ private final class HelperThreads: @unchecked Sendable {
             while posted == seen { pthread_cond_wait(wake, mutex) }
             seen = posted
             guard let job else { continue }  // finished before this helper woke
+            let afterWork = afterWork
             pthread_mutex_unlock(mutex)
             if job.joined.wrappingAdd(1, ordering: .relaxed).oldValue < job.helpers {
                 job.mode.apply { job.work() }
             }
+            if let afterWork { withExtendedLifetime(job) { afterWork() } }
             pthread_mutex_lock(mutex)
         }
     }
