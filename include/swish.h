@@ -53,10 +53,11 @@
  *            the interleaving (give each thread its own generator for reproducible runs). Callbacks run
  *            on the thread that made the call. Threads inside one call: large matrix products use
  *            OpenBLAS's own threads, as many as its process-wide setting (swish_set_num_threads(), which
- *            Swish never changes by itself); an optimizer step splits the update of a parameter of at
- *            least 524,288 elements over that many threads (libdispatch's pool), in disjoint chunks, so
- *            its result does not depend on the count. Products and steps from several threads at once
- *            are safe.
+ *            Swish never changes by itself); an optimizer step over 65,536 or more elements in all is
+ *            cut into disjoint pieces that the calling thread shares with up to that many minus one
+ *            helper threads of Swish's own (started on first use, asleep between steps), so its result
+ *            does not depend on the count. Products and steps from several threads at once are safe
+ *            (a step that finds the helpers busy runs on its own thread).
  *
  *  Tensors.  float32, row-major, contiguous, 0 to SWISH_MAX_DIMS dimensions; 0-d scalars and empty
  *            tensors are valid. Sizes are int64_t and must be >= 0, with a product that fits in 64 bits.

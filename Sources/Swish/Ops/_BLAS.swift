@@ -130,13 +130,15 @@ package enum _BLAS {
     }
 }
 
-/// How many threads one large matrix product uses.
+/// How many threads one call may use: a large matrix product, or an optimizer step.
 public enum Parallelism {
     private static let lock = Lock()
 
     /// OpenBLAS's thread count (default: the number of processors, or `OPENBLAS_NUM_THREADS`). It is
     /// OpenBLAS's own process-wide setting, shared with any other OpenBLAS user in the process. Values
     /// below 1 count as 1. Products of fewer than about a million multiply-adds always use one thread.
+    /// An optimizer step over 65,536 or more elements shares its work with up to `threads - 1` helper
+    /// threads of Swish's own; the result has the same bits for any count.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
         set { _ = exchangeThreads(newValue) }
