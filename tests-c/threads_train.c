@@ -7,9 +7,10 @@
  *   - the default generator: all threads draw from it (and reseed it) at once; every draw is a valid
  *     uniform value and nothing crashes (the values themselves depend on the interleaving);
  *   - the interned grad_fn names: every thread asks for them at once and gets the right string;
- *   - matrix products: Swish sets OpenBLAS to one thread once, process-wide, and splits large products
- *     over its own workers; each model also multiplies 192x192 matrices (above the split threshold) from
- *     N threads at once, and the results must still be bit-identical to the sequential run.
+ *   - matrix products: each model also multiplies 192x192 matrices (7M multiply-adds, run on OpenBLAS's
+ *     own threads) from N threads at once, and the results must still be bit-identical to the
+ *     sequential run.
+ * Optimizer steps shared with Swish's helper threads are tested by threads_step.c.
  * Each training uses its own generator, so its result does not depend on scheduling. Run under
  * ThreadSanitizer by scripts/test.sh --tsan. */
 #include <math.h>
