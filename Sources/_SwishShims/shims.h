@@ -21,6 +21,9 @@
  * swish_spin_pause: the processor's spin-wait hint, for the optimizers' helper threads. */
 #ifndef SWISH_SHIMS_H
 #define SWISH_SHIMS_H
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getcpu, CPU_SET, pthread_setaffinity_np */
+#endif
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +43,30 @@ static inline void swish_spin_pause(void) {
     __asm__ volatile("yield");
 #endif
 }
+
+/* Where helper threads run (Linux). swish_current_cpu: the processor the calling thread is on, or -1.
+ * swish_thread_avoid_cpu: lets `thread` run on the processors in `allowed` except `cpu` (on all of
+ * `allowed` when that leaves none); returns 0 on success. The kernel tends to wake a helper on the
+ * processor of the thread that woke it, which then cannot help. */
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+typedef cpu_set_t swish_cpu_set;
+static inline int swish_current_cpu(void) { return sched_getcpu(); }
+static inline int swish_thread_affinity(pthread_t thread, swish_cpu_set *set) {
+    return pthread_getaffinity_np(thread, sizeof *set, set);
+}
+static inline bool swish_cpu_set_has(const swish_cpu_set *set, int cpu) {
+    return cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, set);
+}
+static inline int swish_cpu_set_count(const swish_cpu_set *set) { return CPU_COUNT(set); }
+static inline int swish_thread_avoid_cpu(pthread_t thread, const swish_cpu_set *allowed, int cpu) {
+    cpu_set_t set = *allowed;
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_CLR(cpu, &set);
+    if (CPU_COUNT(&set) == 0) set = *allowed;
+    return pthread_setaffinity_np(thread, sizeof set, &set);
+}
+#endif
 
 /* The calling thread's floating-point control bits that flush subnormal numbers to zero: on x86-64 the
  * MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6), on AArch64 the FPCR's FZ (bit 24), as

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Swish
+import _SwishShims
 
 // The mechanisms the benchmark asked for must not change results: split products, the block cache, the
 // module-tree cache and the gradient hand-over.
@@ -352,6 +353,39 @@ import Testing
         #expect(released.helperRounds == 50)
         #expect(released.offCaller == 0, "\(released.offCaller) of 50 captures released on a helper thread")
     }
+
+    #if os(Linux)
+        @Test func helpersAreKeptOffTheCallersProcessor() throws {
+            // Woken on the calling thread's processor, a helper only takes turns with it. After a job the
+            // helpers' affinity must leave out the processor the caller was on, and keep the rest.
+            var allowed = swish_cpu_set()
+            try #require(swish_thread_affinity(pthread_self(), &allowed) == 0)
+            let processors = Int(swish_cpu_set_count(&allowed))
+            let old = Parallelism.threads
+            defer { Parallelism.threads = old }
+            Parallelism.threads = 3
+            var checked = 0
+            for _ in 0..<20 {
+                let before = swish_current_cpu()
+                let probe = HelperProbe()
+                Parallelism.forEachTask(2) { _ in probe.record() }
+                let placement = Parallelism._helperPlacement()
+                guard placement.avoided == Int(before) else { continue }  // moved between the two readings
+                #expect(probe.helperRan)
+                #expect(!placement.helpers.isEmpty)
+                for helper in placement.helpers {
+                    if processors > 1 {
+                        #expect(!helper.mayRunThere, "a helper may run on the caller's processor \(before)")
+                        #expect(helper.processors == processors - 1)
+                    } else {
+                        #expect(helper.processors == 1, "one processor: the helpers keep it")
+                    }
+                }
+                checked += 1
+            }
+            #expect(checked > 0, "the calling thread moved between processors in every round")
+        }
+    #endif
 
     @Test func anOptimizerStepSharedWithHelpersGivesTheSameBits() throws {
         // Several parameters (ragged sizes, one empty, one without a gradient) adding up to more than

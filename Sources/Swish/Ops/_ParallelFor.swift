@@ -58,6 +58,14 @@ extension Parallelism {
     package static func _setAfterHelperWork(_ hook: (@Sendable () -> Void)?) {
         HelperThreads.shared.setAfterWork(hook)
     }
+
+    #if os(Linux)
+        /// Tests only: the processor the helpers were last kept off (-1: none yet), and for each helper
+        /// whether it may run there and how many processors it may run on.
+        package static func _helperPlacement() -> (avoided: Int, helpers: [(mayRunThere: Bool, processors: Int)]) {
+            HelperThreads.shared.placement()
+        }
+    #endif
 }
 
 /// One call of ``Parallelism/forEachTask(_:_:)``: its tasks, handed out through `next`.
@@ -99,7 +107,8 @@ private final class Job: @unchecked Sendable {
 
 /// The threads that help ``Parallelism/forEachTask(_:_:)``: started on first use, then waiting on a
 /// condition variable for the next job, for the life of the process. One job at a time: a caller that
-/// finds them busy (another thread's job) runs its own tasks alone.
+/// finds them busy (another thread's job) runs its own tasks alone. On Linux each job first keeps the
+/// helpers off the caller's processor (within the processors they started with).
 private final class HelperThreads: @unchecked Sendable {
     static let shared = HelperThreads()
 
@@ -113,6 +122,12 @@ private final class HelperThreads: @unchecked Sendable {
     private var afterWork: (@Sendable () -> Void)? = nil
     /// Whether a job is running (taken without waiting, so a second caller never blocks on the first).
     private let busy = Atomic<Bool>(false)
+    #if os(Linux)
+        /// Guarded by `mutex`: each helper and the processors it started with (its creator's).
+        private var helperThreads: [(thread: pthread_t, allowed: swish_cpu_set)] = []
+        /// The processor the helpers were last told to avoid: the calling thread's, while `busy` is held.
+        private var avoided: Int32 = -1
+    #endif
 
     private init() {
         mutex = .allocate(capacity: 1)
@@ -130,6 +145,20 @@ private final class HelperThreads: @unchecked Sendable {
         }
         pthread_mutex_lock(mutex)
         while started < job.helpers && startHelper() { started += 1 }
+        #if os(Linux)
+            // Keep the helpers off this thread's processor. The kernel tends to wake a helper where its
+            // waker runs, and there it only takes turns with this thread: in the mnist workload, with
+            // OpenBLAS's threads spinning on the other core, 3 steps in 4 had the helper on the caller's
+            // processor and took longer than one thread alone. One system call per helper, only when
+            // this thread has moved since the last job.
+            let cpu = swish_current_cpu()
+            if cpu != avoided {
+                avoided = cpu
+                for i in helperThreads.indices {
+                    _ = swish_thread_avoid_cpu(helperThreads[i].thread, &helperThreads[i].allowed, cpu)
+                }
+            }
+        #endif
         self.job = job
         posted &+= 1
         pthread_cond_broadcast(wake)
@@ -150,6 +179,19 @@ private final class HelperThreads: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
         busy.store(false, ordering: .releasing)
     }
+
+    #if os(Linux)
+        func placement() -> (avoided: Int, helpers: [(mayRunThere: Bool, processors: Int)]) {
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            let cpu = Int(avoided)
+            return (cpu, helperThreads.map { helper in
+                var now = swish_cpu_set()
+                guard swish_thread_affinity(helper.thread, &now) == 0 else { return (true, 0) }
+                return (swish_cpu_set_has(&now, Int32(cpu)), Int(swish_cpu_set_count(&now)))
+            })
+        }
+    #endif
 
     func setAfterWork(_ hook: (@Sendable () -> Void)?) {
         pthread_mutex_lock(mutex)
@@ -178,6 +220,15 @@ private final class HelperThreads: @unchecked Sendable {
             pool.serve()
         }, context)
         if rc != 0 { Unmanaged<HelperThreads>.fromOpaque(context).release() }
+        #if os(Linux)
+            if rc == 0 {
+                var allowed = swish_cpu_set()
+                if swish_thread_affinity(thread, &allowed) == 0 {
+                    helperThreads.append((thread, allowed))
+                    avoided = -1  // tell the new helper too
+                }
+            }
+        #endif
         return rc == 0
     }
 
