@@ -171,7 +171,7 @@ public class Optimizer {
                 lo = hi
             } while lo < p.numel
         }
-        // The closure holds the tensors, so they outlive the tasks however late a helper runs.
+        // The closure holds the tensors while the tasks run; forEachTask releases it on this thread.
         Parallelism.forEachTask(pieces.count) { [self, updates, pieces] k in
             let piece = pieces[k], u = updates[piece.update]
             applySingle(
