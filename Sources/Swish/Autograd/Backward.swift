@@ -38,9 +38,9 @@ enum Autograd {
 
         // Topological order by iterative depth-first search (a long chain must not overflow the stack).
         // The walk holds nodes unretained: the root keeps the whole graph alive, and nothing in this pass
-        // drops a node's inputs (freeing the saved tensors below only drops closures), so every node
-        // outlives the pass. A retain and a release per node and per visit were a sixth of a small
-        // graph's reference counting.
+        // drops a node's inputs (freeing the saved tensors below drops only what the nodes saved), so
+        // every node outlives the pass. A retain and a release per node and per visit were a sixth of a
+        // small graph's reference counting.
         let mark = epoch.add(1, ordering: .relaxed).newValue
         // Room for a small graph up front (the longest chain is a lower bound on its size), instead of
         // growing each array from empty through several reallocations in every pass.
@@ -82,7 +82,7 @@ enum Autograd {
                     node.pending = nil
                     if let out = node.retainedOutput { queue(g, forLeaf: out, &leaves) }
                     guard let backward = node.backward else { return }
-                    let grads = try backward(g)
+                    let grads = try backward(node, g)
                     try route(grads.g0, to: node.in0, leaves: &leaves)
                     try route(grads.g1, to: node.in1, leaves: &leaves)
                     try route(grads.g2, to: node.in2, leaves: &leaves)
@@ -99,7 +99,7 @@ enum Autograd {
             for entry in order {
                 entry._withUnsafeGuaranteedRef { node in
                     guard node.savesTensors else { return }
-                    node.backward = nil
+                    node.releaseSaved()
                     node.freed = true
                 }
             }
@@ -150,7 +150,7 @@ enum Autograd {
     /// so a failed allocation changes no gradient.
     private static func commit(_ leaves: [Tensor]) throws {
         for leaf in leaves where leaf.grad == nil {
-            if !(isKnownUniquelyReferenced(&leaf._pendingGrad) && isKnownUniquelyReferenced(&leaf._pendingGrad!.storage)) {
+            if !(isKnownUniquelyReferenced(&leaf._pendingGrad) && leaf._pendingGrad!.ownsMemoryAlone) {
                 leaf._pendingGrad = try leaf._pendingGrad!.copyDetached()
             }
         }

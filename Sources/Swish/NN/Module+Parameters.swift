@@ -41,6 +41,7 @@ extension Module {
     /// without building names: the walk a training step makes (zero_grad).
     package func _forEachModule(_ body: (Module) -> Void) {
         var seen: [ObjectIdentifier] = []
+        seen.reserveCapacity(32)  // one allocation for a usual tree, not one per doubling (zero_grad walks every step)
         func visit(_ m: Module) {
             let id = ObjectIdentifier(m)
             guard !seen.contains(id) else { return }
@@ -241,15 +242,15 @@ extension Module {
         // Everything that can fail (allocation) happens before the first write, so a failed load changes
         // nothing. A source that shares memory with a destination is copied first, so the order of the
         // writes cannot matter; an uninitialized parameter gets a fresh float tensor.
-        var destinations = Set<ObjectIdentifier>()
+        var destinations = Set<UnsafeMutableRawPointer>()
         for (e, _) in plans {
             let t = e.isParameter ? e.module._parameterSlots[e.index].tensor : e.module._bufferSlots[e.index].tensor
-            if let t { destinations.insert(ObjectIdentifier(t.storage)) }
+            if let t { destinations.insert(t.block) }
         }
         var prepared: [(entry: StateEntry, source: Tensor, fresh: Bool)] = []
         for (e, src) in plans {
             let materialize = e.isParameter && e.module._parameterSlots[e.index].tensor == nil
-            if materialize || destinations.contains(ObjectIdentifier(src.storage)) {
+            if materialize || destinations.contains(src.block) {
                 let copy = try Tensor(uninitialized: src.shape)
                 if src.numel > 0 { copy.pointer.update(from: src.pointer, count: src.numel) }
                 prepared.append((e, copy, materialize))

@@ -28,8 +28,8 @@ extension Tensor {
     package static func _sigmoid(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { Swish._sigmoid($0) }
         if recording(x) {
-            let y = out.detach()
-            out.record("SigmoidBackward0", x, savesTensors: true) { g in
+            unowned let y = out  // see Tensor.record: the node runs only while its output lives
+            out.record("SigmoidBackward0", x, savesTensors: true) { _, g in
                 Grads(try _binary(g, y) { gi, yi in gi * yi * (1 - yi) })
             }
         }
@@ -39,8 +39,8 @@ extension Tensor {
     package static func _tanh(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { tanhf($0) }
         if recording(x) {
-            let y = out.detach()
-            out.record("TanhBackward0", x, savesTensors: true) { g in
+            unowned let y = out  // see Tensor.record: the node runs only while its output lives
+            out.record("TanhBackward0", x, savesTensors: true) { _, g in
                 Grads(try _binary(g, y) { gi, yi in gi * (1 - yi * yi) })
             }
         }
@@ -51,7 +51,7 @@ extension Tensor {
         guard s.isFinite else { throw SwishError.invalidArgument("negative_slope must be finite, got \(s)") }
         let out = try _unary(x) { $0 > 0 ? $0 : $0 * s }
         if recording(x) {
-            out.record("LeakyReluBackward0", x, savesTensors: true) { g in
+            out.record("LeakyReluBackward0", x, savesTensors: true) { _, g in
                 Grads(try _binary(g, x) { gi, xi in xi > 0 ? gi : gi * s })
             }
         }
@@ -68,7 +68,7 @@ extension Tensor {
         case .tanh: out = try _unary(x) { v in 0.5 * v * (1 + tanhf(k * (v + c * v * v * v))) }
         }
         if recording(x) {
-            out.record("GeluBackward0", x, savesTensors: true) { g in
+            out.record("GeluBackward0", x, savesTensors: true) { _, g in
                 switch approximate {
                 case .none:
                     // d/dx x Phi(x) = Phi(x) + x phi(x)
@@ -102,7 +102,7 @@ extension Tensor {
     package static func _silu(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { $0 * Swish._sigmoid($0) }
         if recording(x) {
-            out.record("SiluBackward0", x, savesTensors: true) { g in
+            out.record("SiluBackward0", x, savesTensors: true) { _, g in
                 Grads(
                     try _binary(g, x) { gi, v in
                         let s = Swish._sigmoid(v)
@@ -144,8 +144,8 @@ extension Tensor {
             for j in 0..<n { yp[base + j * st] /= s }
         }
         if recording(x) {
-            let y = out.detach()
-            out.record("SoftmaxBackward0", x, savesTensors: true) { g in
+            unowned let y = out  // see Tensor.record: the node runs only while its output lives
+            out.record("SoftmaxBackward0", x, savesTensors: true) { _, g in
                 let gx = try Tensor(uninitialized: x.shape)
                 let gp = g.pointer, yp = y.pointer, op = gx.pointer
                 forEachLine(x.shape, d) { base, n, st in
@@ -174,8 +174,8 @@ extension Tensor {
             for j in 0..<n { yp[base + j * st] = xp[base + j * st] - lse }
         }
         if recording(x) {
-            let y = out.detach()
-            out.record("LogSoftmaxBackward0", x, savesTensors: true) { g in
+            unowned let y = out  // see Tensor.record: the node runs only while its output lives
+            out.record("LogSoftmaxBackward0", x, savesTensors: true) { _, g in
                 let gx = try Tensor(uninitialized: x.shape)
                 let gp = g.pointer, yp = y.pointer, op = gx.pointer
                 forEachLine(x.shape, d) { base, n, st in

@@ -51,9 +51,8 @@ extension Tensor {
     package static func _add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try _binary(a, b, +)
         if recording(a, b) {
-            let sa = a.shape, sb = b.shape
-            out.record("AddBackward0", a, b, savesTensors: false) { g in
-                Grads(try g._sumTo(sa), try g._sumTo(sb))
+            out.record("AddBackward0", a, b, savesTensors: false) { node, g in
+                Grads(try node.in0.map { try g._sumTo($0.shape) }, try node.in1.map { try g._sumTo($0.shape) })
             }
         }
         return out
@@ -62,9 +61,8 @@ extension Tensor {
     package static func _sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try _binary(a, b, -)
         if recording(a, b) {
-            let sa = a.shape, sb = b.shape, needB = b._requiresGrad
-            out.record("SubBackward0", a, b, savesTensors: false) { g in
-                Grads(try g._sumTo(sa), needB ? try _unary(g, -)._sumTo(sb) : nil)
+            out.record("SubBackward0", a, b, savesTensors: false) { node, g in
+                Grads(try node.in0.map { try g._sumTo($0.shape) }, try node.in1.map { try _unary(g, -)._sumTo($0.shape) })
             }
         }
         return out
@@ -73,11 +71,11 @@ extension Tensor {
     package static func _mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try _binary(a, b, *)
         if recording(a, b) {
-            let needA = a._requiresGrad, needB = b._requiresGrad
-            out.record("MulBackward0", a, b, savesTensors: true) { g in
-                Grads(
-                    needA ? try _binary(g, b, *)._sumTo(a.shape) : nil,
-                    needB ? try _binary(g, a, *)._sumTo(b.shape) : nil)
+            out.record("MulBackward0", a, b, savesTensors: true, saving: a, b) { node, g in
+                let a = node.saved0!, b = node.saved1!
+                return Grads(
+                    node.in0 != nil ? try _binary(g, b, *)._sumTo(a.shape) : nil,
+                    node.in1 != nil ? try _binary(g, a, *)._sumTo(b.shape) : nil)
             }
         }
         return out
@@ -87,8 +85,8 @@ extension Tensor {
         let out = try _binary(a, b, /)
         if recording(a, b) {
             let needA = a._requiresGrad, needB = b._requiresGrad
-            let y = out.detach()  // not `out` itself: the closure would keep its own output (and graph) alive
-            out.record("DivBackward0", a, b, savesTensors: true) { g in
+            unowned let y = out  // see Tensor.record: the node runs only while its output lives
+            out.record("DivBackward0", a, b, savesTensors: true) { _, g in
                 // d(a/b)/db = -a/b^2 = -out/b
                 Grads(
                     needA ? try _binary(g, b, /)._sumTo(a.shape) : nil,
@@ -103,7 +101,7 @@ extension Tensor {
     package static func _add(_ a: Tensor, _ s: Float) throws -> Tensor {
         let out = try _unary(a) { $0 + s }
         if recording(a) {
-            out.record("AddBackward0", a, savesTensors: false) { g in Grads(g) }
+            out.record("AddBackward0", a, savesTensors: false) { _, g in Grads(g) }
         }
         return out
     }
@@ -111,7 +109,7 @@ extension Tensor {
     package static func _sub(_ a: Tensor, _ s: Float) throws -> Tensor {
         let out = try _unary(a) { $0 - s }
         if recording(a) {
-            out.record("SubBackward0", a, savesTensors: false) { g in Grads(g) }
+            out.record("SubBackward0", a, savesTensors: false) { _, g in Grads(g) }
         }
         return out
     }
@@ -120,7 +118,7 @@ extension Tensor {
     package static func _rsub(_ s: Float, _ a: Tensor) throws -> Tensor {
         let out = try _unary(a) { s - $0 }
         if recording(a) {
-            out.record("RsubBackward1", a, savesTensors: false) { g in Grads(try _unary(g, -)) }
+            out.record("RsubBackward1", a, savesTensors: false) { _, g in Grads(try _unary(g, -)) }
         }
         return out
     }
@@ -128,7 +126,10 @@ extension Tensor {
     package static func _mul(_ a: Tensor, _ s: Float) throws -> Tensor {
         let out = try _unary(a) { $0 * s }
         if recording(a) {
-            out.record("MulBackward0", a, savesTensors: false) { g in Grads(try _unary(g) { $0 * s }) }
+            out.record("MulBackward0", a, savesTensors: false, scalar: s) { node, g in
+                let s = node.scalar
+                return Grads(try _unary(g) { $0 * s })
+            }
         }
         return out
     }
@@ -136,7 +137,10 @@ extension Tensor {
     package static func _div(_ a: Tensor, _ s: Float) throws -> Tensor {
         let out = try _unary(a) { $0 / s }
         if recording(a) {
-            out.record("DivBackward0", a, savesTensors: false) { g in Grads(try _unary(g) { $0 / s }) }
+            out.record("DivBackward0", a, savesTensors: false, scalar: s) { node, g in
+                let s = node.scalar
+                return Grads(try _unary(g) { $0 / s })
+            }
         }
         return out
     }
@@ -145,7 +149,7 @@ extension Tensor {
     package static func _rdiv(_ s: Float, _ a: Tensor) throws -> Tensor {
         let out = try _unary(a) { s / $0 }
         if recording(a) {
-            out.record("DivBackward0", a, savesTensors: true) { g in
+            out.record("DivBackward0", a, savesTensors: true) { _, g in
                 Grads(try _binary(g, a) { gi, ai in -gi * s / (ai * ai) })
             }
         }
@@ -155,7 +159,7 @@ extension Tensor {
     package static func _neg(_ a: Tensor) throws -> Tensor {
         let out = try _unary(a, -)
         if recording(a) {
-            out.record("NegBackward0", a, savesTensors: false) { g in Grads(try _unary(g, -)) }
+            out.record("NegBackward0", a, savesTensors: false) { _, g in Grads(try _unary(g, -)) }
         }
         return out
     }

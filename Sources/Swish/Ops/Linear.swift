@@ -41,16 +41,19 @@ extension Tensor {
             weight.pointer, ldb: inFeatures, beta: bias == nil ? 0 : 1, out.pointer, ldc: outFeatures)
 
         if recording(x, weight, bias) {
-            let needX = x._requiresGrad, needW = weight._requiresGrad, needB = bias?._requiresGrad ?? false
             let name: String
             switch x.ndim {
             case 2: name = bias == nil ? "MmBackward0" : "AddmmBackward0"
             case 1: name = bias == nil ? "SqueezeBackward4" : "UnsafeViewBackward0"
             default: name = "UnsafeViewBackward0"
             }
-            out.record(name, x, weight, bias, savesTensors: true) { g in
+            // x and the weight are saved even when they need no gradient: each is the other's factor.
+            out.record(name, x, weight, bias, savesTensors: true, saving: x, weight) { node, g in
+                let x = node.saved0!, weight = node.saved1!
+                let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+                let rows = x.shape.product(0..<(x.ndim - 1))
                 var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-                if needX {
+                if node.in0 != nil {
                     // dx[rows, in] = g[rows, out] @ W[out, in]
                     let t = try Tensor(uninitialized: x.shape)
                     _BLAS.gemm(
@@ -58,7 +61,7 @@ extension Tensor {
                         lda: outFeatures, weight.pointer, ldb: inFeatures, t.pointer, ldc: inFeatures)
                     gx = t
                 }
-                if needW {
+                if node.in1 != nil {
                     // dW[out, in] = g^T[out, rows] @ x[rows, in]
                     let t = try Tensor(uninitialized: weight.shape)
                     _BLAS.gemm(
@@ -66,9 +69,9 @@ extension Tensor {
                         lda: outFeatures, x.pointer, ldb: inFeatures, t.pointer, ldc: inFeatures)
                     gw = t
                 }
-                if needB {
+                if node.in2 != nil {
                     // db[out] = sum of g over the rows
-                    let t = try Tensor(uninitialized: [outFeatures])
+                    let t = try Tensor(uninitialized: .vector(outFeatures))
                     _Kernels.sumMiddle(g.pointer, t.pointer, outer: 1, n: rows, inner: outFeatures)
                     gb = t
                 }

@@ -51,7 +51,7 @@ extension Tensor {
                 try Tensor._fromInt64($0, shape: shape ?? [indices.count])
             }
         }
-        self.init(storage: t.storage, shape: t.shape, dtype: .int64)
+        self.init(viewing: t, shape: t.shape, dtype: .int64)
     }
 }
 
@@ -102,7 +102,7 @@ extension Tensor {
         if recording(input, target) {
             let needInput = input._requiresGrad, needTarget = target._requiresGrad
             let nodeName = reduction == .mean ? names.mean : (reduction == .sum ? names.sum : names.none)
-            out.record(nodeName, input, target, savesTensors: true) { g in
+            out.record(nodeName, input, target, savesTensors: true) { _, g in
                 let gi = try Tensor(uninitialized: input.shape)
                 let (s, perElement) = upstream(g, reduction, count: n)
                 let xp = input.pointer, yp = target.pointer, gp = g.pointer, op = gi.pointer
@@ -198,7 +198,7 @@ extension Tensor {
         let out = try reduce(values, reduction, count: n)
         if recording(input, target) {
             let needX = input._requiresGrad, needY = target._requiresGrad
-            out.record("BinaryCrossEntropyWithLogitsBackward0", input, target, savesTensors: true) { g in
+            out.record("BinaryCrossEntropyWithLogitsBackward0", input, target, savesTensors: true) { _, g in
                 let (s, perElement) = upstream(g, reduction, count: n)
                 let xp = input.pointer, yp = target.pointer, wp = pw.pointer, gp = g.pointer
                 let gx = needX ? try Tensor(uninitialized: input.shape) : nil
@@ -352,7 +352,7 @@ extension Tensor {
         case .mean: out = try _full(.scalar, _Kernels.sum(values.pointer, values.numel) / weightTotal)
         }
         if recording(input) {
-            out.record(eps > 0 ? "AddBackward0" : "NllLossBackward0", input, savesTensors: true) { g in
+            out.record(eps > 0 ? "AddBackward0" : "NllLossBackward0", input, savesTensors: true) { _, g in
                 let gx = try Tensor(zeroed: input.shape)
                 let op = gx.pointer, gp = g.pointer
                 for p in 0..<l.positions {
@@ -414,7 +414,7 @@ extension Tensor {
         if recording(input, target) {
             let needX = input._requiresGrad, needT = target._requiresGrad
             let name = reduction == .mean ? "DivBackward1" : "NegBackward0"
-            out.record(name, input, target, savesTensors: true) { g in
+            out.record(name, input, target, savesTensors: true) { _, g in
                 let gx = needX ? try Tensor(uninitialized: input.shape) : nil
                 let gt = needT ? try Tensor(uninitialized: input.shape) : nil
                 let gp = g.pointer

@@ -21,6 +21,16 @@ extension Tensor {
         guard m <= limit, n <= limit, ka <= limit else {
             throw SwishError.invalidArgument("matmul dimensions above \(limit) are not supported")
         }
+        if ra == 2 && rb == 2 {
+            // One matrix by one matrix (the common case): no batch shapes to build.
+            let out = try Tensor(uninitialized: .matrix(m, n))
+            if out.numel > 0 {
+                _BLAS.gemm(
+                    transA: transA, transB: transB, m: m, n: n, k: ka, a.pointer, lda: a.shape[1], b.pointer,
+                    ldb: b.shape[1], out.pointer, ldc: n)
+            }
+            return out
+        }
         let batchA = Shape(a.shape.prefix(ra - 2)), batchB = Shape(b.shape.prefix(rb - 2))
         let batch = try Shape.broadcast(batchA, batchB)
         var outDims = batch.array
@@ -63,35 +73,41 @@ extension Tensor {
         let b2 = b.ndim == 1 ? b.view(as: [b.shape[0], 1]) : b
         let prod = try batchedGemm(a2, transA: false, b2, transB: false)
         // Remove the promoted dims.
-        var dims = prod.shape.array
-        if b.ndim == 1 { dims.removeLast() }
-        if a.ndim == 1 { dims.remove(at: dims.count - (b.ndim == 1 ? 1 : 2)) }
-        let out = prod.view(as: Shape(dims))
+        let out: Tensor
+        if a.ndim == 1 || b.ndim == 1 {
+            var dims = prod.shape.array
+            if b.ndim == 1 { dims.removeLast() }
+            if a.ndim == 1 { dims.remove(at: dims.count - (b.ndim == 1 ? 1 : 2)) }
+            out = prod.view(as: Shape(dims))
+        } else {
+            out = prod  // nothing promoted: the product is the result, no view needed
+        }
 
         if recording(a, b) {
-            let needA = a._requiresGrad, needB = b._requiresGrad
             let name =
                 a.ndim == 1 && b.ndim == 1 ? "DotBackward0"
                 : a.ndim == 2 && b.ndim == 1 ? "MvBackward0"
                 : a.ndim <= 2 && b.ndim == 2 ? "MmBackward0" : "BmmBackward0"
-            let prodShape = prod.shape
-            out.record(name, a, b, savesTensors: true) { g in
-                let g2 = g.view(as: prodShape)
+            out.record(name, a, b, savesTensors: true, saving: a, b) { node, g in
+                let a = node.saved0!, b = node.saved1!
+                let a2 = a.ndim == 1 ? a.view(as: .matrix(1, a.shape[0])) : a
+                let b2 = b.ndim == 1 ? b.view(as: .matrix(b.shape[0], 1)) : b
+                let g2 = a.ndim == 1 || b.ndim == 1 ? g.view(as: promotedShape(of: g.shape, a.ndim == 1, b.ndim == 1)) : g
                 var ga: Tensor? = nil, gb: Tensor? = nil
-                if needA {
+                if node.in0 != nil {
                     // dA = dC @ B^T, summed over broadcast batch dims.
-                    ga = try batchedGemm(g2, transA: false, b2, transB: true)._sumTo(a2.shape).view(as: a.shape)
+                    ga = try batchedGemm(g2, transA: false, b2, transB: true)._sumTo(a2.shape).reshaped(as: a.shape)
                 }
-                if needB {
+                if node.in1 != nil {
                     // dB = A^T @ dC.
                     if a2.ndim > 2 && b2.ndim == 2 {
                         // b shared over a's batch: fold the batch into the rows, one GEMM.
                         let rows = a2.shape.product(0..<(a2.ndim - 1))  // not numel / k: k may be 0
                         let af = a2.view(as: [rows, a2.shape[a2.ndim - 1]])
                         let gf = g2.view(as: [rows, g2.shape[g2.ndim - 1]])
-                        gb = try batchedGemm(af, transA: true, gf, transB: false).view(as: b.shape)
+                        gb = try batchedGemm(af, transA: true, gf, transB: false).reshaped(as: b.shape)
                     } else {
-                        gb = try batchedGemm(a2, transA: true, g2, transB: false)._sumTo(b2.shape).view(as: b.shape)
+                        gb = try batchedGemm(a2, transA: true, g2, transB: false)._sumTo(b2.shape).reshaped(as: b.shape)
                     }
                 }
                 return Grads(ga, gb)
@@ -99,6 +115,21 @@ extension Tensor {
         }
         return out
     }
+}
+
+/// The shape of the product before the dims added for 1-d operands were removed (the inverse of
+/// `_matmul`'s removal), for a gradient of shape `shape`.
+private func promotedShape(of shape: Shape, _ aWasVector: Bool, _ bWasVector: Bool) -> Shape {
+    var dims = shape.array
+    if aWasVector { dims.insert(1, at: dims.count - (bWasVector ? 0 : 1)) }
+    if bWasVector { dims.append(1) }
+    return Shape(dims)
+}
+
+extension Tensor {
+    /// This tensor with shape `shape` (same element count): itself when the shape is already that, else a
+    /// view. For gradients, whose identity nothing depends on.
+    fileprivate func reshaped(as shape: Shape) -> Tensor { self.shape == shape ? self : view(as: shape) }
 }
 
 extension Tensor {

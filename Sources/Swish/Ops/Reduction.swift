@@ -18,8 +18,7 @@ extension Tensor {
         let out = try Tensor(uninitialized: .scalar)
         out.pointer.pointee = _Kernels.sum(x.pointer, x.numel)
         if recording(x) {
-            let s = x.shape
-            out.record("SumBackward0", x, savesTensors: false) { g in Grads(try g._expand(to: s)) }
+            out.record("SumBackward0", x, savesTensors: false) { node, g in Grads(try g._expand(to: node.in0!.shape)) }
         }
         return out
     }
@@ -34,7 +33,7 @@ extension Tensor {
             inner: x.shape.product(d + 1..<x.ndim))
         if recording(x) {
             let s = x.shape
-            out.record("SumBackward1", x, savesTensors: false) { g in
+            out.record("SumBackward1", x, savesTensors: false) { _, g in
                 Grads(try g.view(as: kept)._expand(to: s))
             }
         }
@@ -49,7 +48,7 @@ extension Tensor {
         out.pointer.pointee = _Kernels.sum(x.pointer, x.numel) / n
         if recording(x) {
             let s = x.shape
-            out.record("MeanBackward0", x, savesTensors: false) { g in
+            out.record("MeanBackward0", x, savesTensors: false) { _, g in
                 Grads(try _unary(g) { $0 / n }._expand(to: s))
             }
         }
@@ -68,7 +67,7 @@ extension Tensor {
         for i in 0..<out.numel { out.pointer[i] /= n }
         if recording(x) {
             let s = x.shape
-            out.record("MeanBackward1", x, savesTensors: false) { g in
+            out.record("MeanBackward1", x, savesTensors: false) { _, g in
                 Grads(try _unary(g.view(as: kept)) { $0 / n }._expand(to: s))
             }
         }
@@ -135,7 +134,7 @@ extension Tensor {
         }
         if recording(x) {
             let s = x.shape
-            values.record("MaxBackward0", x, savesTensors: true) { g in
+            values.record("MaxBackward0", x, savesTensors: true) { _, g in
                 let gx = try Tensor(zeroed: s)
                 for o in 0..<outer {
                     for i in 0..<inner {
@@ -161,7 +160,7 @@ extension Tensor {
         let m = x.pointer[idx[0]]
         let out = try Tensor._full(.scalar, m)
         if recording(x) {
-            out.record("MaxBackward1", x, savesTensors: true) { g in
+            out.record("MaxBackward1", x, savesTensors: true) { _, g in
                 let gv = g.pointer.pointee
                 var count = 0
                 for i in 0..<x.numel where x.pointer[i] == m || (m.isNaN && x.pointer[i].isNaN) { count += 1 }

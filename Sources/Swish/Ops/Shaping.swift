@@ -40,7 +40,7 @@ extension Tensor {
         let out = x.view(as: s)
         if recording(x) {
             let old = x.shape
-            out.record(name, x, savesTensors: false) { g in Grads(g.view(as: old)) }
+            out.record(name, x, savesTensors: false) { _, g in Grads(g.view(as: old)) }
         }
         return out
     }
@@ -52,7 +52,7 @@ extension Tensor {
         let a = try x.shape.normalize(dim: d0), b = try x.shape.normalize(dim: d1)
         if a == b || x.ndim < 2 {
             let out = x.view(as: x.shape)
-            if recording(x) { out.record(name, x, savesTensors: false) { g in Grads(g) } }
+            if recording(x) { out.record(name, x, savesTensors: false) { _, g in Grads(g) } }
             return out
         }
         var s = x.shape
@@ -61,7 +61,7 @@ extension Tensor {
         let out = try Tensor(uninitialized: s, dtype: x.dtype)
         permuteCopy(from: x, to: out, swapping: a, b)
         if recording(x) {
-            out.record(name, x, savesTensors: false) { g in
+            out.record(name, x, savesTensors: false) { _, g in
                 let gx = try Tensor(uninitialized: x.shape)
                 permuteCopy(from: g, to: gx, swapping: a, b)
                 return Grads(gx)
@@ -165,7 +165,7 @@ extension Tensor {
         let inner = x.shape.product(d + 1..<x.ndim), outer = x.shape.product(0..<d)
         let out: Tensor
         if d == 0 {
-            out = Tensor(storage: x.storage, offset: x.offset + i * inner, shape: outShape, dtype: x.dtype)
+            out = Tensor(viewing: x, offset: i * inner, shape: outShape, dtype: x.dtype)
         } else {
             out = try Tensor(uninitialized: outShape, dtype: x.dtype)
             if out.numel > 0 {  // an empty result ([2^40, 3, 0]) has no rows to copy
@@ -174,7 +174,7 @@ extension Tensor {
         }
         if recording(x) {
             let s = x.shape
-            out.record("SelectBackward0", x, savesTensors: false) { g in
+            out.record("SelectBackward0", x, savesTensors: false) { _, g in
                 let gx = try Tensor(zeroed: s)
                 if g.numel > 0 {
                     for o in 0..<outer { (gx.pointer + (o * size + i) * inner).update(from: g.pointer + o * inner, count: inner) }

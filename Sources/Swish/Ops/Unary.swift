@@ -10,8 +10,8 @@ extension Tensor {
     package static func _abs(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { Swift.abs($0) }
         if recording(x) {
-            out.record("AbsBackward0", x, savesTensors: true) { g in
-                Grads(try _binary(g, x) { gi, xi in xi > 0 ? gi : (xi < 0 ? -gi : 0) })
+            out.record("AbsBackward0", x, savesTensors: true) { node, g in
+                Grads(try _binary(g, node.in0!) { gi, xi in xi > 0 ? gi : (xi < 0 ? -gi : 0) })
             }
         }
         return out
@@ -20,8 +20,8 @@ extension Tensor {
     package static func _exp(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { expf($0) }
         if recording(x) {
-            let y = out.detach()
-            out.record("ExpBackward0", x, savesTensors: true) { g in Grads(try _binary(g, y, *)) }
+            unowned let y = out  // see Tensor.record: the node runs only while its output lives
+            out.record("ExpBackward0", x, savesTensors: true) { _, g in Grads(try _binary(g, y, *)) }
         }
         return out
     }
@@ -29,7 +29,7 @@ extension Tensor {
     package static func _log(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { logf($0) }
         if recording(x) {
-            out.record("LogBackward0", x, savesTensors: true) { g in Grads(try _binary(g, x, /)) }
+            out.record("LogBackward0", x, savesTensors: true) { _, g in Grads(try _binary(g, x, /)) }
         }
         return out
     }
@@ -37,8 +37,8 @@ extension Tensor {
     package static func _sqrt(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { $0.squareRoot() }
         if recording(x) {
-            let y = out.detach()
-            out.record("SqrtBackward0", x, savesTensors: true) { g in
+            unowned let y = out  // see Tensor.record: the node runs only while its output lives
+            out.record("SqrtBackward0", x, savesTensors: true) { _, g in
                 Grads(try _binary(g, y) { gi, yi in gi / (2 * yi) })
             }
         }
@@ -59,7 +59,7 @@ extension Tensor {
             out = try _unary(x) { powf($0, p) }
         }
         if recording(x) {
-            out.record("PowBackward0", x, savesTensors: true) { g in
+            out.record("PowBackward0", x, savesTensors: true) { _, g in
                 if p == 0 { return Grads(try Tensor(zeroed: x.shape)) }
                 if p == 2 { return Grads(try _binary(g, x) { gi, xi in gi * 2 * xi }) }
                 if p == 0.5 { return Grads(try _binary(g, x) { gi, xi in gi * 0.5 / xi.squareRoot() }) }
@@ -85,7 +85,7 @@ extension Tensor {
         if recording(x) {
             // A missing bound does not cut the gradient, not even at x = +-inf.
             let checkLo = lo != nil, checkHi = hi != nil
-            out.record("ClampBackward1", x, savesTensors: true) { g in
+            out.record("ClampBackward1", x, savesTensors: true) { _, g in
                 Grads(try _binary(g, x) { gi, xi in ((!checkLo || xi > l) && (!checkHi || xi < h)) ? gi : 0 })
             }
         }
@@ -96,10 +96,11 @@ extension Tensor {
     package static func _relu(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { $0 < 0 ? 0 : $0 }
         if recording(x) {
-            let y = out.detach()
-            out.record("ReluBackward0", x, savesTensors: true) { g in
+            out.record("ReluBackward0", x, savesTensors: true) { node, g in
                 // PyTorch's threshold_backward: zero where the result is <= 0 (so NaN passes the gradient).
-                Grads(try _binary(g, y) { gi, yi in yi <= 0 ? 0 : gi })
+                // The result is <= 0 exactly where the input is (NaN: neither), so the node reads the input
+                // it holds anyway instead of keeping its result.
+                Grads(try _binary(g, node.in0!) { gi, xi in xi <= 0 ? 0 : gi })
             }
         }
         return out

@@ -25,6 +25,21 @@ public struct Shape: RandomAccessCollection, Hashable, ExpressibleByArrayLiteral
     /// The shape of a 0-d (scalar) tensor.
     public static var scalar: Shape { Shape(_unchecked: 0) }
 
+    /// `[n]` and `[m, n]` without going through an array (an array literal is validated as a
+    /// collection, an allocation in the middle of every op that uses one). Allocation checks the sizes.
+    package static func vector(_ n: Int) -> Shape {
+        var s = Shape(_unchecked: 1)
+        s._dims[0] = n
+        return s
+    }
+
+    package static func matrix(_ m: Int, _ n: Int) -> Shape {
+        var s = Shape(_unchecked: 2)
+        s._dims[0] = m
+        s._dims[1] = n
+        return s
+    }
+
     @inlinable init(_unchecked rank: Int) {
         _dims = InlineArray(repeating: 0)
         _rank = rank
@@ -121,6 +136,20 @@ public struct Shape: RandomAccessCollection, Hashable, ExpressibleByArrayLiteral
         for i in range {
             let (p, o) = n.multipliedReportingOverflow(by: _dims[i])
             if o { return 0 }
+            n = p
+        }
+        return n
+    }
+
+    /// The number of elements, checked as ``validated(_:)`` checks a new shape (a size set through the
+    /// subscript may be negative or make the product overflow). The same loop as `numel` in the common
+    /// case: allocation calls this for every tensor.
+    package func checkedNumel() throws -> Int {
+        var n = 1
+        for i in 0..<_rank {
+            let d = _dims[i]
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            guard d >= 0, !o else { return try Shape.validated(self).numel }  // throws the error
             n = p
         }
         return n

@@ -5,31 +5,46 @@
 #endif
 import Synchronization
 
-/// A reference-counted block of float32 memory that tensors view.
+/// Allocation of the float32 blocks tensors live in.
 ///
-/// Every allocation goes through ``Storage/init(count:zeroed:)``, which checks the byte count for
+/// Every block goes through ``TensorMemory/allocate(count:zeroed:)``, which checks the byte count for
 /// overflow and against ``MemoryLimit`` and reports failure as ``SwishError/outOfMemory(_:)`` instead of
-/// trapping. The block is 64-byte aligned so vector loops and BLAS see aligned rows, and comes from the
+/// trapping. A block is 64-byte aligned so vector loops and BLAS see aligned rows, and comes from the
 /// calling thread's ``BlockCache``.
-package final class Storage {
-    package let base: UnsafeMutablePointer<Float>
-    /// Number of floats in the block.
-    package let count: Int
-    /// Bytes requested from the block cache (at least one cache line, so an empty tensor has a pointer).
-    private let bytes: Int
-
-    package init(count: Int, zeroed: Bool = false) throws {
+package enum TensorMemory {
+    /// A block for `count` floats and the bytes reserved for it (what ``BlockCache/free(_:bytes:)`` takes back).
+    @inline(__always)
+    package static func allocate(count: Int, zeroed: Bool = false) throws -> (
+        block: UnsafeMutableRawPointer, bytes: Int
+    ) {
         let bytes = Swift.max(try MemoryLimit.bytes(forFloats: count), 64)
         guard let raw = BlockCache.allocate(bytes) else {
             throw SwishError.outOfMemory("could not allocate \(bytes) bytes for a tensor of \(count) elements")
         }
         if zeroed { memset(raw, 0, bytes) }
-        base = raw.bindMemory(to: Float.self, capacity: bytes / 4)
-        self.count = count
+        return (raw, bytes)
+    }
+}
+
+/// The shared owner of a block that more than one tensor views.
+///
+/// A tensor frees the block it allocated itself, with no second object, as long as it is the block's
+/// only user: most tensors (every op's result, every gradient) never are viewed. The first view made of
+/// it hands the block to a `Storage`, which the tensor and all its views then hold, and which frees the
+/// block when the last of them goes.
+package final class Storage {
+    package let block: UnsafeMutableRawPointer
+    private let bytes: Int
+    /// Cleared on a `Storage` that lost the race to become a block's owner (two threads viewing one
+    /// tensor for the first time at once): it goes without freeing the block the winner now owns.
+    @exclusivity(unchecked) var ownsBlock = true
+
+    init(adopting block: UnsafeMutableRawPointer, bytes: Int) {
+        self.block = block
         self.bytes = bytes
     }
 
-    deinit { BlockCache.free(UnsafeMutableRawPointer(base), bytes: bytes) }
+    deinit { if ownsBlock { BlockCache.free(block, bytes: bytes) } }
 }
 
 /// The checked allocator's limit: no single tensor may be larger than this many bytes.

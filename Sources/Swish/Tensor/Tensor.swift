@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The element type a tensor presents. Storage is always float32; the tag decides how values print and
 /// which operations accept the tensor (comparison results are `bool`, `argmax` gives `int64`), the way
 /// PyTorch's dtypes do for the cases Swish needs.
@@ -28,11 +30,18 @@ public enum DType: Int32, Sendable, CustomStringConvertible {
 /// Tensors have reference semantics: views made by ``reshape(_:)``, ``detach()``, ``data`` and indexing
 /// share memory with the tensor they come from, as in PyTorch.
 public final class Tensor {
-    /// The memory this tensor views, starting at ``offset``. Never reassigned; a `var` only so autograd
-    /// can ask whether a gradient's memory is referenced elsewhere (`isKnownUniquelyReferenced`).
-    @exclusivity(unchecked) package var storage: Storage
-    /// Element offset of this tensor's first element in ``storage``.
-    package let offset: Int
+    /// The first element.
+    package let pointer: UnsafeMutablePointer<Float>
+    /// The start of the block of memory the elements are in. Every tensor viewing the same memory has the
+    /// same block, so it identifies that memory (``sharesMemory(with:)``).
+    package let block: UnsafeMutableRawPointer
+    /// The bytes reserved for ``block`` when this tensor allocated it, 0 for a view. The tensor frees the
+    /// block with itself unless it has handed it to a shared ``Storage``.
+    private let allocatedBytes: Int
+    /// The ``Storage`` owning ``block`` once more than one tensor uses it, as `Unmanaged` bits holding one
+    /// reference; 0 while this tensor is the block's only user. Atomic because the first view of a tensor
+    /// sets it, and reading one tensor from several threads at once is allowed.
+    private let sharedOwner: Atomic<UInt>
     /// The sizes of the dimensions.
     public let shape: Shape
     /// The element type tag.
@@ -47,25 +56,70 @@ public final class Tensor {
     /// The accumulated gradient: set by ``backward(gradient:retainGraph:)`` on leaves that require grad.
     @exclusivity(unchecked) public package(set) var grad: Tensor?
 
-    package init(storage: Storage, offset: Int = 0, shape: Shape, dtype: DType = .float32) {
-        self.storage = storage
-        self.offset = offset
+    /// A new tensor with uninitialized memory.
+    package init(uninitialized shape: Shape, dtype: DType = .float32) throws {
+        // Validated again: Shape's subscript is settable, and an edited size could make numel wrap.
+        let memory = try TensorMemory.allocate(count: try shape.checkedNumel())
+        block = memory.block
+        pointer = memory.block.assumingMemoryBound(to: Float.self)
+        allocatedBytes = memory.bytes
+        sharedOwner = Atomic(0)
         self.shape = shape
         self.dtype = dtype
-        self._requiresGrad = false
-    }
-
-    /// A new tensor with uninitialized memory.
-    package convenience init(uninitialized shape: Shape, dtype: DType = .float32) throws {
-        // Validated again: Shape's subscript is settable, and an edited size could make numel wrap.
-        self.init(storage: try Storage(count: try Shape.validated(shape).numel), shape: shape, dtype: dtype)
+        _requiresGrad = false
     }
 
     /// A new tensor filled with zeros.
-    package convenience init(zeroed shape: Shape, dtype: DType = .float32) throws {
-        self.init(
-            storage: try Storage(count: try Shape.validated(shape).numel, zeroed: true), shape: shape, dtype: dtype)
+    package init(zeroed shape: Shape, dtype: DType = .float32) throws {
+        let memory = try TensorMemory.allocate(count: try shape.checkedNumel(), zeroed: true)
+        block = memory.block
+        pointer = memory.block.assumingMemoryBound(to: Float.self)
+        allocatedBytes = memory.bytes
+        sharedOwner = Atomic(0)
+        self.shape = shape
+        self.dtype = dtype
+        _requiresGrad = false
     }
+
+    /// A view of `source`'s memory starting `offset` elements after its first element.
+    package init(viewing source: Tensor, offset: Int = 0, shape: Shape, dtype: DType) {
+        let owner = source.sharedStorage()
+        block = source.block
+        pointer = source.pointer + offset
+        allocatedBytes = 0
+        sharedOwner = Atomic(UInt(bitPattern: Unmanaged.passRetained(owner).toOpaque()))
+        self.shape = shape
+        self.dtype = dtype
+        _requiresGrad = false
+    }
+
+    deinit {
+        let bits = sharedOwner.load(ordering: .acquiring)
+        if bits != 0 {
+            Unmanaged<Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).release()
+        } else if allocatedBytes > 0 {
+            BlockCache.free(block, bytes: allocatedBytes)
+        }
+    }
+
+    /// The owner of this tensor's block, made the first time the block gets a second user.
+    private func sharedStorage() -> Storage {
+        let bits = sharedOwner.load(ordering: .acquiring)
+        if bits != 0 { return Unmanaged<Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue() }
+        // Only a tensor that allocated its block gets here: a view is made with its owner set.
+        let made = Storage(adopting: block, bytes: allocatedBytes)
+        let retained = Unmanaged.passRetained(made)
+        let (won, current) = sharedOwner.compareExchange(
+            expected: 0, desired: UInt(bitPattern: retained.toOpaque()), ordering: .acquiringAndReleasing)
+        if won { return made }
+        made.ownsBlock = false  // another thread's view got there first
+        retained.release()
+        return Unmanaged<Storage>.fromOpaque(UnsafeRawPointer(bitPattern: current)!).takeUnretainedValue()
+    }
+
+    /// Whether this tensor is the only user of its memory: it allocated the block and no view of it was
+    /// ever made. (Conservative: a view that has since gone still counts.)
+    package var ownsMemoryAlone: Bool { allocatedBytes > 0 && sharedOwner.load(ordering: .acquiring) == 0 }
 
     // MARK: Queries
 
@@ -83,9 +137,6 @@ public final class Tensor {
         }
         return shape[try shape.normalize(dim: dim)]
     }
-
-    /// Pointer to the first element. Valid while this tensor (or another view of the same storage) lives.
-    package var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
 
     /// The elements as a buffer (read-only use).
     package var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: pointer, count: numel) }
@@ -173,7 +224,7 @@ public final class Tensor {
 
     /// A tensor sharing this one's memory, cut off from the graph (`tensor.detach()`).
     public func detach() -> Tensor {
-        Tensor(storage: storage, offset: offset, shape: shape, dtype: dtype)
+        Tensor(viewing: self, shape: shape, dtype: dtype)
     }
 
     /// The values without autograd history, sharing memory (PyTorch's `tensor.data`): writes through it
@@ -182,7 +233,7 @@ public final class Tensor {
 
     /// A view of the same memory with another shape and the same element count.
     package func view(as newShape: Shape, dtype newType: DType? = nil) -> Tensor {
-        Tensor(storage: storage, offset: offset, shape: newShape, dtype: newType ?? dtype)
+        Tensor(viewing: self, shape: newShape, dtype: newType ?? dtype)
     }
 
     /// A new tensor with a copy of this one's values, outside any graph.
@@ -194,6 +245,6 @@ public final class Tensor {
 
     /// Whether this tensor and `other` view overlapping memory.
     package func sharesMemory(with other: Tensor) -> Bool {
-        storage === other.storage && offset < other.offset + other.numel && other.offset < offset + numel
+        block == other.block && pointer < other.pointer + other.numel && other.pointer < pointer + numel
     }
 }

@@ -22,7 +22,7 @@ extension Tensor {
         }
         if recording(x) {
             let s = x.shape
-            out.record("IndexSelectBackward0", x, savesTensors: false) { g in
+            out.record("IndexSelectBackward0", x, savesTensors: false) { _, g in
                 let gx = try Tensor(zeroed: s)
                 for (j, r) in resolved.enumerated() {
                     let dst = gx.pointer + r * rowSize, src = g.pointer + j * rowSize
