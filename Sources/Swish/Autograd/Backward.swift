@@ -83,9 +83,9 @@ enum Autograd {
                     if let out = node.retainedOutput { queue(g, forLeaf: out, &leaves) }
                     guard let backward = node.backward else { return }
                     let grads = try backward(node, g)
-                    try route(grads.g0, to: node.in0, leaves: &leaves)
-                    try route(grads.g1, to: node.in1, leaves: &leaves)
-                    try route(grads.g2, to: node.in2, leaves: &leaves)
+                    if node.needsGrad(0) { try route(grads.g0, to: node.in0, leaves: &leaves) }
+                    if node.needsGrad(1) { try route(grads.g1, to: node.in1, leaves: &leaves) }
+                    if node.needsGrad(2) { try route(grads.g2, to: node.in2, leaves: &leaves) }
                 }
             }
             try commit(leaves)

@@ -16,57 +16,68 @@ package struct Grads {
 /// turns the output's gradient into theirs (micrograd's `_backward`, one node per op).
 ///
 /// Up to three inputs are kept inline, which covers every op in Swish (the widest is linear: x, w, b).
-/// The backward function gets the node, so what it needs from the forward pass can be kept in the node
-/// (``saved0``, ``saved1``, ``scalar``) instead of captured: a capturing closure is one more heap object
-/// per op, allocated, reference counted and freed in every step. The ops on training's hot paths save
-/// their values that way; the others capture.
+/// The backward function gets the node, so it can read what it needs from the forward pass there (the
+/// inputs, ``scalar``) instead of capturing it: a capturing closure is one more heap object per op,
+/// allocated, reference counted and freed in every step. The ops on training's hot paths work that way;
+/// the others capture.
+///
+/// The node is kept at most 120 bytes: glibc keeps freed blocks up to that size in its fast bins, and a
+/// node above it made the allocator a twelfth of a small step's instructions instead of a twentieth.
 package final class Node {
     /// The name PyTorch gives this backward function (`AddBackward0`), shown by printing.
     package let name: String
+    /// The op's inputs that require grad, and when `savesTensors` all of them (the backward function
+    /// reads them). ``needsGrad(_:)`` tells which get a gradient.
     @exclusivity(unchecked) package var in0: Tensor?
     @exclusivity(unchecked) package var in1: Tensor?
     @exclusivity(unchecked) package var in2: Tensor?
-    /// Tensors from the forward pass that `backward` reads (an input that needs no gradient, say).
-    @exclusivity(unchecked) package var saved0: Tensor?
-    @exclusivity(unchecked) package var saved1: Tensor?
-    /// A number from the forward pass that `backward` reads (the `s` of `x * s`).
-    package let scalar: Float
     /// Nil once the graph has been freed by a backward without `retainGraph`.
     @exclusivity(unchecked) package var backward: ((Node, Tensor) throws -> Grads)?
-    /// Whether `backward` reads tensors from the forward pass (a second backward then needs retainGraph).
-    package let savesTensors: Bool
-    /// Set when a backward freed this node's saved tensors.
-    @exclusivity(unchecked) package var freed = false
     /// The longest chain of recorded ops behind this node (1 for a node whose inputs are leaves).
     package let depth: Int
 
     // Scratch state of one backward pass.
     @exclusivity(unchecked) var mark: UInt64 = 0
     @exclusivity(unchecked) var pending: Tensor?
-    /// The output tensor whose gradient should be kept (``Tensor/retainGrad()``).
-    @exclusivity(unchecked) weak var retainedOutput: Tensor?
+    /// The output tensor whose gradient should be kept (``Tensor/retainGrad()``). Unowned: only read while
+    /// the node runs, when its output lives (see ``Tensor/record(_:_:_:_:savesTensors:scalar:backward:)``).
+    @exclusivity(unchecked) unowned(unsafe) var retainedOutput: Tensor?
+
+    /// A number from the forward pass that `backward` reads (the `s` of `x * s`).
+    package let scalar: Float
+    /// Bit k: input k requires grad.
+    private let gradMask: UInt8
+    /// Whether `backward` reads tensors from the forward pass (a second backward then needs retainGraph).
+    package let savesTensors: Bool
+    /// Set when a backward freed this node's saved tensors.
+    @exclusivity(unchecked) package var freed = false
 
     init(
-        name: String, _ in0: Tensor?, _ in1: Tensor?, _ in2: Tensor?, saved0: Tensor?, saved1: Tensor?,
-        scalar: Float, savesTensors: Bool, backward: @escaping (Node, Tensor) throws -> Grads
+        name: String, _ a: Tensor, _ b: Tensor?, _ c: Tensor?, scalar: Float, savesTensors: Bool,
+        backward: @escaping (Node, Tensor) throws -> Grads
     ) {
+        let needA = a._requiresGrad, needB = b?._requiresGrad ?? false, needC = c?._requiresGrad ?? false
         self.name = name
-        self.in0 = in0
-        self.in1 = in1
-        self.in2 = in2
-        self.saved0 = saved0
-        self.saved1 = saved1
+        in0 = needA || savesTensors ? a : nil
+        in1 = needB || savesTensors ? b : nil
+        in2 = needC || savesTensors ? c : nil
         self.scalar = scalar
+        gradMask = (needA ? 1 : 0) | (needB ? 2 : 0) | (needC ? 4 : 0)
         self.savesTensors = savesTensors
         self.backward = backward
-        depth = 1 + Swift.max(in0?.gradFn?.depth ?? 0, in1?.gradFn?.depth ?? 0, in2?.gradFn?.depth ?? 0)
+        depth = 1 + Swift.max(a.gradFn?.depth ?? 0, b?.gradFn?.depth ?? 0, c?.gradFn?.depth ?? 0)
     }
 
-    /// Drops what `backward` reads from the forward pass (after a backward without retainGraph).
+    /// Whether input `k` (0, 1, 2) requires grad: backward must return its gradient.
+    @inline(__always) package func needsGrad(_ k: Int) -> Bool { gradMask & (1 << k) != 0 }
+
+    /// Drops what `backward` reads from the forward pass (after a backward without retainGraph): the
+    /// function and the inputs kept only for it.
     func releaseSaved() {
         backward = nil
-        saved0 = nil
-        saved1 = nil
+        if !needsGrad(0) { in0 = nil }
+        if !needsGrad(1) { in1 = nil }
+        if !needsGrad(2) { in2 = nil }
     }
 
     /// Graphs at most this deep are released by Swift's ordinary recursive release; deeper ones by the
@@ -109,10 +120,10 @@ extension Tensor {
         (a._requiresGrad || (b?._requiresGrad ?? false) || (c?._requiresGrad ?? false)) && GradMode.isEnabled
     }
 
-    /// Records that this tensor was produced by `name` from the inputs; only inputs that require grad are
-    /// kept in the node's `in0`...`in2`, and `backward` may return nil for the others. `backward` gets the
-    /// node; `saved0`, `saved1` and `scalar` are kept in it for `backward` to read, so that a hot op's
-    /// closure can capture nothing (see ``Node``).
+    /// Records that this tensor was produced by `name` from the inputs. The node keeps the inputs that
+    /// require grad, and all of them when `savesTensors` (the backward function reads them); `backward`
+    /// gets the node and returns a gradient for each input that ``Node/needsGrad(_:)`` (nil for the
+    /// others). `scalar` is kept for it too, so that a hot op's closure can capture nothing (see ``Node``).
     ///
     /// A `backward` that needs the op's result captures it `unowned` (`unowned let y = out`): a strong
     /// capture would be a cycle (result -> node -> closure -> result), and a view of it one more object
@@ -122,13 +133,9 @@ extension Tensor {
     @inline(__always)
     package func record(
         _ name: String, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, savesTensors: Bool,
-        saving saved0: Tensor? = nil, _ saved1: Tensor? = nil, scalar: Float = 0,
-        backward: @escaping (Node, Tensor) throws -> Grads
+        scalar: Float = 0, backward: @escaping (Node, Tensor) throws -> Grads
     ) {
-        gradFn = Node(
-            name: name, a._requiresGrad ? a : nil, b?._requiresGrad == true ? b : nil,
-            c?._requiresGrad == true ? c : nil, saved0: saved0, saved1: saved1, scalar: scalar,
-            savesTensors: savesTensors, backward: backward)
+        gradFn = Node(name: name, a, b, c, scalar: scalar, savesTensors: savesTensors, backward: backward)
         _requiresGrad = true
     }
 }

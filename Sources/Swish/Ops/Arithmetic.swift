@@ -71,11 +71,11 @@ extension Tensor {
     package static func _mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try _binary(a, b, *)
         if recording(a, b) {
-            out.record("MulBackward0", a, b, savesTensors: true, saving: a, b) { node, g in
-                let a = node.saved0!, b = node.saved1!
+            out.record("MulBackward0", a, b, savesTensors: true) { node, g in
+                let a = node.in0!, b = node.in1!
                 return Grads(
-                    node.in0 != nil ? try _binary(g, b, *)._sumTo(a.shape) : nil,
-                    node.in1 != nil ? try _binary(g, a, *)._sumTo(b.shape) : nil)
+                    node.needsGrad(0) ? try _binary(g, b, *)._sumTo(a.shape) : nil,
+                    node.needsGrad(1) ? try _binary(g, a, *)._sumTo(b.shape) : nil)
             }
         }
         return out

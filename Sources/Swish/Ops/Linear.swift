@@ -47,13 +47,13 @@ extension Tensor {
             case 1: name = bias == nil ? "SqueezeBackward4" : "UnsafeViewBackward0"
             default: name = "UnsafeViewBackward0"
             }
-            // x and the weight are saved even when they need no gradient: each is the other's factor.
-            out.record(name, x, weight, bias, savesTensors: true, saving: x, weight) { node, g in
-                let x = node.saved0!, weight = node.saved1!
+            // The node keeps x and the weight even when they need no gradient: each is the other's factor.
+            out.record(name, x, weight, bias, savesTensors: true) { node, g in
+                let x = node.in0!, weight = node.in1!
                 let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
                 let rows = x.shape.product(0..<(x.ndim - 1))
                 var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-                if node.in0 != nil {
+                if node.needsGrad(0) {
                     // dx[rows, in] = g[rows, out] @ W[out, in]
                     let t = try Tensor(uninitialized: x.shape)
                     _BLAS.gemm(
@@ -61,7 +61,7 @@ extension Tensor {
                         lda: outFeatures, weight.pointer, ldb: inFeatures, t.pointer, ldc: inFeatures)
                     gx = t
                 }
-                if node.in1 != nil {
+                if node.needsGrad(1) {
                     // dW[out, in] = g^T[out, rows] @ x[rows, in]
                     let t = try Tensor(uninitialized: weight.shape)
                     _BLAS.gemm(
@@ -69,7 +69,7 @@ extension Tensor {
                         lda: outFeatures, x.pointer, ldb: inFeatures, t.pointer, ldc: inFeatures)
                     gw = t
                 }
-                if node.in2 != nil {
+                if node.needsGrad(2) {
                     // db[out] = sum of g over the rows
                     let t = try Tensor(uninitialized: .vector(outFeatures))
                     _Kernels.sumMiddle(g.pointer, t.pointer, outer: 1, n: rows, inner: outFeatures)

@@ -88,17 +88,17 @@ extension Tensor {
                 a.ndim == 1 && b.ndim == 1 ? "DotBackward0"
                 : a.ndim == 2 && b.ndim == 1 ? "MvBackward0"
                 : a.ndim <= 2 && b.ndim == 2 ? "MmBackward0" : "BmmBackward0"
-            out.record(name, a, b, savesTensors: true, saving: a, b) { node, g in
-                let a = node.saved0!, b = node.saved1!
+            out.record(name, a, b, savesTensors: true) { node, g in
+                let a = node.in0!, b = node.in1!
                 let a2 = a.ndim == 1 ? a.view(as: .matrix(1, a.shape[0])) : a
                 let b2 = b.ndim == 1 ? b.view(as: .matrix(b.shape[0], 1)) : b
                 let g2 = a.ndim == 1 || b.ndim == 1 ? g.view(as: promotedShape(of: g.shape, a.ndim == 1, b.ndim == 1)) : g
                 var ga: Tensor? = nil, gb: Tensor? = nil
-                if node.in0 != nil {
+                if node.needsGrad(0) {
                     // dA = dC @ B^T, summed over broadcast batch dims.
                     ga = try batchedGemm(g2, transA: false, b2, transB: true)._sumTo(a2.shape).reshaped(as: a.shape)
                 }
-                if node.in1 != nil {
+                if node.needsGrad(1) {
                     // dB = A^T @ dC.
                     if a2.ndim > 2 && b2.ndim == 2 {
                         // b shared over a's batch: fold the batch into the rows, one GEMM.
