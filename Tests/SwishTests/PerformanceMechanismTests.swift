@@ -77,6 +77,77 @@ import _SwishShims
         #expect(BlockCache.cachedByThisThread == 0)
     }
 
+    @Test func aViewKeepsItsMemoryAfterTheTensorItCameFromIsGone() throws {
+        // A tensor owns its block until it is first viewed; then the block belongs to a shared owner
+        // that the last of the tensor and its views frees.
+        var view: Tensor
+        do {
+            let t = Tensor([1, 2, 3, 4, 5, 6], shape: [6])
+            #expect(t.ownsMemoryAlone)
+            view = t.view(as: [2, 3])
+            #expect(!t.ownsMemoryAlone && view.sharesMemory(with: t))
+        }
+        // Freed memory of this size class is handed out first: had the block been freed with the
+        // tensor, these would overwrite the view's values.
+        let others = try (0..<4).map { _ in try Tensor(zeroed: [6]) }
+        #expect(view.scalars == [1, 2, 3, 4, 5, 6])
+        #expect(others.allSatisfy { !$0.sharesMemory(with: view) })
+        view = view.detach()  // a view of a view shares the same owner
+        #expect(view.scalars == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test func firstViewsFromManyThreadsAtOnceShareOneOwner() {
+        // Reading one tensor from several threads is allowed, and its first view hands the block to a
+        // shared owner: threads racing to do that must end with one owner and no block freed twice
+        // (the sanitizer step runs this under AddressSanitizer).
+        final class Shared: @unchecked Sendable {  // the threads only read `source`; each writes its own entry
+            let source: Tensor
+            var views: [Tensor?] = [nil, nil, nil, nil]
+            init(_ source: Tensor) { self.source = source }
+        }
+        for round in 0..<200 {
+            let shared = Shared(Tensor.full([64], Float(round)))
+            shared.views.withUnsafeMutableBufferPointer { views in
+                nonisolated(unsafe) let views = views
+                DispatchQueue.concurrentPerform(iterations: 4) { i in views[i] = shared.source.detach() }
+            }
+            for view in shared.views {
+                #expect(view!.sharesMemory(with: shared.source) && view!.sharesMemory(with: shared.views[0]!))
+                #expect(view!.scalars.allSatisfy { $0 == Float(round) })
+            }
+        }
+    }
+
+    @Test func aNodeKeepsInputsThatNeedNoGradientOnlyUntilBackward() {
+        // linear's backward reads x even when x needs no gradient; the node holds it until a backward
+        // without retainGraph frees the graph's saved values, and then lets it go.
+        weak var input: Tensor?
+        let w = Tensor([1, 2, 3, 4], shape: [2, 2], requiresGrad: true)
+        var y: Tensor?
+        do {
+            let x = Tensor([1, 1], shape: [1, 2])
+            input = x
+            y = linear(x, weight: w).sum()
+        }
+        #expect(input != nil, "held by the graph for backward")
+        y!.backward(retainGraph: true)
+        #expect(input != nil, "still held: the graph was retained")
+        y!.backward()
+        #expect(input == nil, "released with the graph's saved values")
+        #expect(w.grad!.scalars == [2, 2, 2, 2])
+        y = nil
+    }
+
+    #if canImport(Glibc)
+        @Test func autogradNodesFitGlibcFastBins() throws {
+            // Freed blocks of up to 120 usable bytes go to glibc's fast bins; a node above that size made
+            // the allocator a twelfth of a small training step's instructions instead of a twentieth.
+            let x = Tensor([1, 2], requiresGrad: true)
+            let node = try #require((x * 2).gradFn)
+            #expect(swish_malloc_usable_size(Unmanaged.passUnretained(node).toOpaque()) <= 120)
+        }
+    #endif
+
     @Test func backwardHandsOverUnsharedGradientsAndCopiesSharedOnes() {
         let a = Tensor([1, 2, 3], requiresGrad: true), b = Tensor([4, 5, 6], requiresGrad: true)
         // Add's backward passes the same gradient tensor to both inputs: each must get its own copy.

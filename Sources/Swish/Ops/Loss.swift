@@ -46,12 +46,13 @@ extension Tensor {
     /// let y = Tensor(indices: [2, 0, 1])   // shape [3], dtype int64
     /// ```
     public convenience init(indices: [Int], shape: Shape? = nil) {
+        // Checked as the C API's int64 tensors are, then stored as floats.
         let t = _trap {
             try indices.map { Int64($0) }.withUnsafeBufferPointer {
                 try Tensor._fromInt64($0, shape: shape ?? [indices.count])
             }
         }
-        self.init(viewing: t, shape: t.shape, dtype: .int64)
+        self.init(copying: t.scalars, shape: t.shape, dtype: .int64)
     }
 }
 

@@ -55,8 +55,7 @@ extension Tensor {
 
     /// A tensor with the given values in row-major order. Traps if the count does not match the shape.
     public convenience init(_ scalars: [Float], shape: Shape, requiresGrad: Bool = false) {
-        let t = _trap { try scalars.withUnsafeBufferPointer { try Tensor._from($0, shape: shape) } }
-        self.init(viewing: t, shape: shape, dtype: .float32)
+        self.init(copying: scalars, shape: shape, dtype: .float32)
         self.requiresGrad = requiresGrad
     }
 

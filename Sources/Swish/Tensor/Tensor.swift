@@ -81,6 +81,28 @@ public final class Tensor {
         _requiresGrad = false
     }
 
+    /// A new tensor holding a copy of `scalars`, for the Swift surface's initializers: traps with the
+    /// engine's message when the count does not match `shape` or memory runs out. (An initializer that
+    /// made a tensor and viewed it would give every such tensor a shared owner it does not need.)
+    package init(copying scalars: [Float], shape: Shape, dtype: DType) {
+        let memory = _trap {
+            guard scalars.count == shape.numel else {
+                throw SwishError.shape("shape \(shape) needs \(shape.numel) values, got \(scalars.count)")
+            }
+            return try TensorMemory.allocate(count: try shape.checkedNumel())
+        }
+        block = memory.block
+        pointer = memory.block.assumingMemoryBound(to: Float.self)
+        allocatedBytes = memory.bytes
+        sharedOwner = Atomic(0)
+        self.shape = shape
+        self.dtype = dtype
+        _requiresGrad = false
+        scalars.withUnsafeBufferPointer { s in
+            if let base = s.baseAddress, s.count > 0 { pointer.update(from: base, count: s.count) }
+        }
+    }
+
     /// A view of `source`'s memory starting `offset` elements after its first element.
     package init(viewing source: Tensor, offset: Int = 0, shape: Shape, dtype: DType) {
         let owner = source.sharedStorage()
