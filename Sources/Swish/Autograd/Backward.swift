@@ -78,14 +78,14 @@ enum Autograd {
         do {
             for entry in order.reversed() {
                 try entry._withUnsafeGuaranteedRef { node in
-                    guard let g = node.pending else { return }
-                    node.pending = nil
+                    guard let g = node.pending.take() else { return }  // moved out: no retain, no release
                     if let out = node.retainedOutput { queue(g, forLeaf: out, &leaves) }
                     guard let backward = node.backward else { return }
-                    let grads = try backward(node, g)
-                    if node.needsGrad(0) { try route(grads.g0, to: node.in0, leaves: &leaves) }
-                    if node.needsGrad(1) { try route(grads.g1, to: node.in1, leaves: &leaves) }
-                    if node.needsGrad(2) { try route(grads.g2, to: node.in2, leaves: &leaves) }
+                    var grads = try backward(node, g)
+                    // Each gradient is moved on to where it goes, not copied and then released.
+                    if node.needsGrad(0) { try route(grads.g0.take(), to: node.in0, leaves: &leaves) }
+                    if node.needsGrad(1) { try route(grads.g1.take(), to: node.in1, leaves: &leaves) }
+                    if node.needsGrad(2) { try route(grads.g2.take(), to: node.in2, leaves: &leaves) }
                 }
             }
             try commit(leaves)
@@ -116,7 +116,7 @@ enum Autograd {
 
     /// Passes a gradient to the node that made `input`, or queues it for the leaf `input`.
     @inline(__always)
-    private static func route(_ g: Tensor?, to input: Tensor?, leaves: inout [Tensor]) throws {
+    private static func route(_ g: consuming Tensor?, to input: Tensor?, leaves: inout [Tensor]) throws {
         guard let input, let g else { return }
         guard g.shape == input.shape else {
             throw SwishError.internal(
