@@ -6,7 +6,10 @@ public enum GradMode {
     static let state = ThreadLocal { State() }
 
     /// True unless a ``withNoGrad(_:)`` block or ``GradMode/set(_:)`` turned recording off on this thread.
-    public static var isEnabled: Bool { state.value.enabled }
+    public static var isEnabled: Bool {
+        // Without a retain and release of the state: asked for every op that might be recorded.
+        state.withValue { $0.enabled }
+    }
 
     /// Turns recording on or off on this thread and returns the previous setting.
     @discardableResult
