@@ -21,8 +21,9 @@ package struct Grads {
 /// allocated, reference counted and freed in every step. The ops on training's hot paths work that way;
 /// the others capture.
 ///
-/// The node is kept at most 120 bytes: glibc keeps freed blocks up to that size in its fast bins, and a
-/// node above it made the allocator a twelfth of a small step's instructions instead of a twentieth.
+/// The node is kept at most 120 bytes (its fields add up to 111; a test checks the block): glibc recycles
+/// freed blocks up to that size through its fast bins. 16 bytes more, and nothing else changed, cost 4.5%
+/// of a chimera step's instructions.
 package final class Node {
     /// The name PyTorch gives this backward function (`AddBackward0`), shown by printing.
     package let name: String

@@ -56,10 +56,8 @@ public final class Tensor {
     /// The accumulated gradient: set by ``backward(gradient:retainGraph:)`` on leaves that require grad.
     @exclusivity(unchecked) public package(set) var grad: Tensor?
 
-    /// A new tensor with uninitialized memory.
-    package init(uninitialized shape: Shape, dtype: DType = .float32) throws {
-        // Validated again: Shape's subscript is settable, and an edited size could make numel wrap.
-        let memory = try TensorMemory.allocate(count: try shape.checkedNumel())
+    /// A tensor over a block it allocated (and frees with itself until a view shares it).
+    private init(allocated memory: (block: UnsafeMutableRawPointer, bytes: Int), shape: Shape, dtype: DType) {
         block = memory.block
         pointer = memory.block.assumingMemoryBound(to: Float.self)
         allocatedBytes = memory.bytes
@@ -69,35 +67,30 @@ public final class Tensor {
         _requiresGrad = false
     }
 
+    /// A new tensor with uninitialized memory.
+    package convenience init(uninitialized shape: Shape, dtype: DType = .float32) throws {
+        // Checked again: Shape's subscript is settable, and an edited size could make numel wrap.
+        self.init(allocated: try TensorMemory.allocate(count: try shape.checkedNumel()), shape: shape, dtype: dtype)
+    }
+
     /// A new tensor filled with zeros.
-    package init(zeroed shape: Shape, dtype: DType = .float32) throws {
-        let memory = try TensorMemory.allocate(count: try shape.checkedNumel(), zeroed: true)
-        block = memory.block
-        pointer = memory.block.assumingMemoryBound(to: Float.self)
-        allocatedBytes = memory.bytes
-        sharedOwner = Atomic(0)
-        self.shape = shape
-        self.dtype = dtype
-        _requiresGrad = false
+    package convenience init(zeroed shape: Shape, dtype: DType = .float32) throws {
+        self.init(
+            allocated: try TensorMemory.allocate(count: try shape.checkedNumel(), zeroed: true), shape: shape,
+            dtype: dtype)
     }
 
     /// A new tensor holding a copy of `scalars`, for the Swift surface's initializers: traps with the
     /// engine's message when the count does not match `shape` or memory runs out. (An initializer that
     /// made a tensor and viewed it would give every such tensor a shared owner it does not need.)
-    package init(copying scalars: [Float], shape: Shape, dtype: DType) {
+    package convenience init(copying scalars: [Float], shape: Shape, dtype: DType) {
         let memory = _trap {
             guard scalars.count == shape.numel else {
                 throw SwishError.shape("shape \(shape) needs \(shape.numel) values, got \(scalars.count)")
             }
             return try TensorMemory.allocate(count: try shape.checkedNumel())
         }
-        block = memory.block
-        pointer = memory.block.assumingMemoryBound(to: Float.self)
-        allocatedBytes = memory.bytes
-        sharedOwner = Atomic(0)
-        self.shape = shape
-        self.dtype = dtype
-        _requiresGrad = false
+        self.init(allocated: memory, shape: shape, dtype: dtype)
         scalars.withUnsafeBufferPointer { s in
             if let base = s.baseAddress, s.count > 0 { pointer.update(from: base, count: s.count) }
         }
