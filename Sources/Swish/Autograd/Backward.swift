@@ -79,7 +79,7 @@ enum Autograd {
             for entry in order.reversed() {
                 try entry._withUnsafeGuaranteedRef { node in
                     guard let g = node.pending.take() else { return }  // moved out: no retain, no release
-                    if let out = node.retainedOutput { queue(g, forLeaf: out, &leaves) }
+                    if node.output.retainsGrad { queue(g, forLeaf: node.output, &leaves) }
                     guard let backward = node.backward else { return }
                     var grads = try backward(node, g)
                     // Each gradient is moved on to where it goes, not copied and then released.

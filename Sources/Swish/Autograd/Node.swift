@@ -17,9 +17,9 @@ package struct Grads {
 ///
 /// Up to three inputs are kept inline, which covers every op in Swish (the widest is linear: x, w, b).
 /// The backward function gets the node, so it can read what it needs from the forward pass there (the
-/// inputs, ``scalar``) instead of capturing it: a capturing closure is one more heap object per op,
-/// allocated, reference counted and freed in every step. The ops on training's hot paths work that way;
-/// the others capture.
+/// inputs, the op's result as ``output``, ``scalar``) instead of capturing it: a capturing closure is one more heap object per op,
+/// allocated, reference counted and freed in every step. The ops of training's usual paths (linear,
+/// matmul, the arithmetic, sum, the activations) work that way; the rarer ones capture.
 ///
 /// The node is kept at most 120 bytes (its fields add up to 111; a test checks the block): glibc recycles
 /// freed blocks up to that size through its fast bins. 16 bytes more, and nothing else changed, cost 4.5%
@@ -40,9 +40,12 @@ package final class Node {
     // Scratch state of one backward pass.
     @exclusivity(unchecked) var mark: UInt64 = 0
     @exclusivity(unchecked) var pending: Tensor?
-    /// The output tensor whose gradient should be kept (``Tensor/retainGrad()``). Unowned: only read while
-    /// the node runs, when its output lives (see ``Tensor/record(_:_:_:_:savesTensors:scalar:backward:)``).
-    @exclusivity(unchecked) unowned(unsafe) var retainedOutput: Tensor?
+    /// The op's result, the tensor whose `gradFn` this node is, for backward functions that read it (and
+    /// for ``Tensor/retainGrad()``). Not a strong reference: the result holds the node, so that would be a
+    /// cycle. Not `weak` or safe `unowned` either, which cost reference counting per node: a node only runs
+    /// while its result lives, because backward reaches a node only through that tensor, held by the
+    /// caller (the root) or by a consumer's node, and nothing else sets a `gradFn`. Read nowhere else.
+    @exclusivity(unchecked) package unowned(unsafe) var output: Tensor
 
     /// A number from the forward pass that `backward` reads (the `s` of `x * s`).
     package let scalar: Float
@@ -54,9 +57,10 @@ package final class Node {
     @exclusivity(unchecked) package var freed = false
 
     init(
-        name: String, _ a: Tensor, _ b: Tensor?, _ c: Tensor?, scalar: Float, savesTensors: Bool,
+        output: Tensor, name: String, _ a: Tensor, _ b: Tensor?, _ c: Tensor?, scalar: Float, savesTensors: Bool,
         backward: @escaping (Node, Tensor) throws -> Grads
     ) {
+        self.output = output
         let needA = a._requiresGrad, needB = b?._requiresGrad ?? false, needC = c?._requiresGrad ?? false
         self.name = name
         in0 = needA || savesTensors ? a : nil
@@ -124,19 +128,15 @@ extension Tensor {
     /// Records that this tensor was produced by `name` from the inputs. The node keeps the inputs that
     /// require grad, and all of them when `savesTensors` (the backward function reads them); `backward`
     /// gets the node and returns a gradient for each input that ``Node/needsGrad(_:)`` (nil for the
-    /// others). `scalar` is kept for it too, so that a hot op's closure can capture nothing (see ``Node``).
-    ///
-    /// A `backward` that needs the op's result captures it `unowned` (`unowned let y = out`): a strong
-    /// capture would be a cycle (result -> node -> closure -> result), and a view of it one more object
-    /// per op. Unowned is safe because a node only runs while its result lives: backward reaches a node
-    /// only through the tensor whose `gradFn` it is, held by the caller (the root) or by a consumer's
-    /// node, and nothing else sets a `gradFn`.
+    /// others). This tensor is the node's ``Node/output``, and `scalar` is kept for `backward` too, so
+    /// that an op's closure can capture nothing (see ``Node``).
     @inline(__always)
     package func record(
         _ name: String, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, savesTensors: Bool,
         scalar: Float = 0, backward: @escaping (Node, Tensor) throws -> Grads
     ) {
-        gradFn = Node(name: name, a, b, c, scalar: scalar, savesTensors: savesTensors, backward: backward)
+        gradFn = Node(
+            output: self, name: name, a, b, c, scalar: scalar, savesTensors: savesTensors, backward: backward)
         _requiresGrad = true
     }
 }

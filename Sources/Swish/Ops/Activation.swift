@@ -28,9 +28,8 @@ extension Tensor {
     package static func _sigmoid(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { Swish._sigmoid($0) }
         if recording(x) {
-            unowned let y = out  // see Tensor.record: the node runs only while its output lives
-            out.record("SigmoidBackward0", x, savesTensors: true) { _, g in
-                Grads(try _binary(g, y) { gi, yi in gi * yi * (1 - yi) })
+            out.record("SigmoidBackward0", x, savesTensors: true) { node, g in
+                Grads(try _binary(g, node.output) { gi, yi in gi * yi * (1 - yi) })
             }
         }
         return out
@@ -39,9 +38,8 @@ extension Tensor {
     package static func _tanh(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { tanhf($0) }
         if recording(x) {
-            unowned let y = out  // see Tensor.record: the node runs only while its output lives
-            out.record("TanhBackward0", x, savesTensors: true) { _, g in
-                Grads(try _binary(g, y) { gi, yi in gi * (1 - yi * yi) })
+            out.record("TanhBackward0", x, savesTensors: true) { node, g in
+                Grads(try _binary(g, node.output) { gi, yi in gi * (1 - yi * yi) })
             }
         }
         return out
@@ -51,49 +49,47 @@ extension Tensor {
         guard s.isFinite else { throw SwishError.invalidArgument("negative_slope must be finite, got \(s)") }
         let out = try _unary(x) { $0 > 0 ? $0 : $0 * s }
         if recording(x) {
-            out.record("LeakyReluBackward0", x, savesTensors: true) { _, g in
-                Grads(try _binary(g, x) { gi, xi in xi > 0 ? gi : gi * s })
+            out.record("LeakyReluBackward0", x, savesTensors: true, scalar: s) { node, g in
+                let s = node.scalar
+                return Grads(try _binary(g, node.in0!) { gi, xi in xi > 0 ? gi : gi * s })
             }
         }
         return out
     }
 
     package static func _gelu(_ x: Tensor, approximate: GELUApproximation = .none) throws -> Tensor {
-        let k: Float = 0.797_884_560_802_865_4  // sqrt(2 / pi)
-        let c: Float = 0.044715
-        let invSqrt2: Float = 0.707_106_781_186_547_5
         let out: Tensor
         switch approximate {
-        case .none: out = try _unary(x) { v in 0.5 * v * (1 + erff(v * invSqrt2)) }
-        case .tanh: out = try _unary(x) { v in 0.5 * v * (1 + tanhf(k * (v + c * v * v * v))) }
+        case .none: out = try _unary(x) { v in 0.5 * v * (1 + erff(v * GELUConstants.invSqrt2)) }
+        case .tanh: out = try _unary(x) { v in 0.5 * v * (1 + tanhf(GELUConstants.k * (v + GELUConstants.c * v * v * v))) }
         }
-        if recording(x) {
-            out.record("GeluBackward0", x, savesTensors: true) { _, g in
-                switch approximate {
-                case .none:
-                    // d/dx x Phi(x) = Phi(x) + x phi(x)
-                    let invSqrt2Pi: Float = 0.398_942_280_401_432_7
-                    return Grads(
-                        try _binary(g, x) { gi, v in
-                            let cdf = 0.5 * (1 + erff(v * invSqrt2))
-                            let pdf = invSqrt2Pi * expf(-0.5 * v * v)
-                            return gi * (cdf + v * pdf)
-                        })
-                case .tanh:
-                    // PyTorch's GeluBackward with approximate="tanh".
-                    return Grads(
-                        try _binary(g, x) { gi, v in
-                            let inner = k * (v + c * v * v * v)
-                            let t = tanhf(inner)
-                            let left = 0.5 * v
-                            let right = 1 + t
-                            let leftDerivative = 0.5 * right
-                            let tanhDerivative = 1 - t * t
-                            let innerDerivative = k * (1 + 3 * c * v * v)
-                            let rightDerivative = left * tanhDerivative * innerDerivative
-                            return gi * (leftDerivative + rightDerivative)
-                        })
-                }
+        guard recording(x) else { return out }
+        switch approximate {
+        case .none:
+            out.record("GeluBackward0", x, savesTensors: true) { node, g in
+                // d/dx x Phi(x) = Phi(x) + x phi(x)
+                Grads(
+                    try _binary(g, node.in0!) { gi, v in
+                        let cdf = 0.5 * (1 + erff(v * GELUConstants.invSqrt2))
+                        let pdf = GELUConstants.invSqrt2Pi * expf(-0.5 * v * v)
+                        return gi * (cdf + v * pdf)
+                    })
+            }
+        case .tanh:
+            out.record("GeluBackward0", x, savesTensors: true) { node, g in
+                // PyTorch's GeluBackward with approximate="tanh".
+                Grads(
+                    try _binary(g, node.in0!) { gi, v in
+                        let inner = GELUConstants.k * (v + GELUConstants.c * v * v * v)
+                        let t = tanhf(inner)
+                        let left = 0.5 * v
+                        let right = 1 + t
+                        let leftDerivative = 0.5 * right
+                        let tanhDerivative = 1 - t * t
+                        let innerDerivative = GELUConstants.k * (1 + 3 * GELUConstants.c * v * v)
+                        let rightDerivative = left * tanhDerivative * innerDerivative
+                        return gi * (leftDerivative + rightDerivative)
+                    })
             }
         }
         return out
@@ -102,9 +98,9 @@ extension Tensor {
     package static func _silu(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { $0 * Swish._sigmoid($0) }
         if recording(x) {
-            out.record("SiluBackward0", x, savesTensors: true) { _, g in
+            out.record("SiluBackward0", x, savesTensors: true) { node, g in
                 Grads(
-                    try _binary(g, x) { gi, v in
+                    try _binary(g, node.in0!) { gi, v in
                         let s = Swish._sigmoid(v)
                         return gi * s * (1 + v * (1 - s))
                     })
@@ -144,10 +140,9 @@ extension Tensor {
             for j in 0..<n { yp[base + j * st] /= s }
         }
         if recording(x) {
-            unowned let y = out  // see Tensor.record: the node runs only while its output lives
-            out.record("SoftmaxBackward0", x, savesTensors: true) { _, g in
+            out.record("SoftmaxBackward0", x, savesTensors: true) { node, g in
                 let gx = try Tensor(uninitialized: x.shape)
-                let gp = g.pointer, yp = y.pointer, op = gx.pointer
+                let gp = g.pointer, yp = node.output.pointer, op = gx.pointer
                 forEachLine(x.shape, d) { base, n, st in
                     var dot: Float = 0
                     for j in 0..<n { dot += gp[base + j * st] * yp[base + j * st] }
@@ -174,10 +169,9 @@ extension Tensor {
             for j in 0..<n { yp[base + j * st] = xp[base + j * st] - lse }
         }
         if recording(x) {
-            unowned let y = out  // see Tensor.record: the node runs only while its output lives
-            out.record("LogSoftmaxBackward0", x, savesTensors: true) { _, g in
+            out.record("LogSoftmaxBackward0", x, savesTensors: true) { node, g in
                 let gx = try Tensor(uninitialized: x.shape)
-                let gp = g.pointer, yp = y.pointer, op = gx.pointer
+                let gp = g.pointer, yp = node.output.pointer, op = gx.pointer
                 forEachLine(x.shape, d) { base, n, st in
                     var s: Float = 0
                     for j in 0..<n { s += gp[base + j * st] }
@@ -209,4 +203,12 @@ extension Tensor {
     public func softmax(dim: Int) -> Tensor { _trap { try Tensor._softmax(self, dim: dim) } }
     /// log(softmax(x)) along `dim`, computed stably.
     public func logSoftmax(dim: Int) -> Tensor { _trap { try Tensor._logSoftmax(self, dim: dim) } }
+}
+
+/// GELU's constants, as literals the backward closures can use without capturing them.
+private enum GELUConstants {
+    static let k: Float = 0.797_884_560_802_865_4  // sqrt(2 / pi)
+    static let c: Float = 0.044715
+    static let invSqrt2: Float = 0.707_106_781_186_547_5
+    static let invSqrt2Pi: Float = 0.398_942_280_401_432_7  // 1 / sqrt(2 pi)
 }

@@ -84,13 +84,12 @@ extension Tensor {
     package static func _div(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try _binary(a, b, /)
         if recording(a, b) {
-            let needA = a._requiresGrad, needB = b._requiresGrad
-            unowned let y = out  // see Tensor.record: the node runs only while its output lives
-            out.record("DivBackward0", a, b, savesTensors: true) { _, g in
+            out.record("DivBackward0", a, b, savesTensors: true) { node, g in
+                let a = node.in0!, b = node.in1!
                 // d(a/b)/db = -a/b^2 = -out/b
-                Grads(
-                    needA ? try _binary(g, b, /)._sumTo(a.shape) : nil,
-                    needB ? try _binary(_binary(g, y, *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
+                return Grads(
+                    node.needsGrad(0) ? try _binary(g, b, /)._sumTo(a.shape) : nil,
+                    node.needsGrad(1) ? try _binary(_binary(g, node.output, *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
             }
         }
         return out

@@ -20,8 +20,7 @@ extension Tensor {
     package static func _exp(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { expf($0) }
         if recording(x) {
-            unowned let y = out  // see Tensor.record: the node runs only while its output lives
-            out.record("ExpBackward0", x, savesTensors: true) { _, g in Grads(try _binary(g, y, *)) }
+            out.record("ExpBackward0", x, savesTensors: true) { node, g in Grads(try _binary(g, node.output, *)) }
         }
         return out
     }
@@ -37,9 +36,8 @@ extension Tensor {
     package static func _sqrt(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { $0.squareRoot() }
         if recording(x) {
-            unowned let y = out  // see Tensor.record: the node runs only while its output lives
-            out.record("SqrtBackward0", x, savesTensors: true) { _, g in
-                Grads(try _binary(g, y) { gi, yi in gi / (2 * yi) })
+            out.record("SqrtBackward0", x, savesTensors: true) { node, g in
+                Grads(try _binary(g, node.output) { gi, yi in gi / (2 * yi) })
             }
         }
         return out

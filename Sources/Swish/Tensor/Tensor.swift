@@ -224,9 +224,8 @@ public final class Tensor {
 
     /// Keeps the gradient of this non-leaf tensor in ``grad`` after backward.
     public func retainGrad() {
-        guard let fn = gradFn else { return }
-        retainsGrad = true
-        fn.retainedOutput = self
+        guard gradFn != nil else { return }
+        retainsGrad = true  // backward reads it through the node's output
     }
 
     /// Forgets the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`, the default since 2.0).
