@@ -17,8 +17,8 @@ package struct Grads {
 ///
 /// Up to three inputs are kept inline, which covers every op in Swish (the widest is linear: x, w, b).
 /// The backward function gets the node, so it can read what it needs from the forward pass there (the
-/// inputs, the op's result as ``output``, ``scalar``) instead of capturing it: a capturing closure is one more heap object per op,
-/// allocated, reference counted and freed in every step. The ops of training's usual paths (linear,
+/// inputs, the op's result as ``output``, ``scalar``) instead of capturing it: a capturing closure is one
+/// more heap object per op, allocated, reference counted and freed in every step. The ops of training's usual paths (linear,
 /// matmul, the arithmetic, sum, the activations) work that way; the rarer ones capture.
 ///
 /// The node is kept at most 120 bytes (its fields add up to 111; a test checks the block): glibc recycles

@@ -61,7 +61,8 @@ extension Tensor {
         let out: Tensor
         switch approximate {
         case .none: out = try _unary(x) { v in 0.5 * v * (1 + erff(v * GELUConstants.invSqrt2)) }
-        case .tanh: out = try _unary(x) { v in 0.5 * v * (1 + tanhf(GELUConstants.k * (v + GELUConstants.c * v * v * v))) }
+        case .tanh:
+            out = try _unary(x) { v in 0.5 * v * (1 + tanhf(GELUConstants.k * (v + GELUConstants.c * v * v * v))) }
         }
         guard recording(x) else { return out }
         switch approximate {

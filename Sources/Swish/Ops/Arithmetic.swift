@@ -62,7 +62,9 @@ extension Tensor {
         let out = try _binary(a, b, -)
         if recording(a, b) {
             out.record("SubBackward0", a, b, savesTensors: false) { node, g in
-                Grads(try node.in0.map { try g._sumTo($0.shape) }, try node.in1.map { try _unary(g, -)._sumTo($0.shape) })
+                Grads(
+                    try node.in0.map { try g._sumTo($0.shape) },
+                    try node.in1.map { try _unary(g, -)._sumTo($0.shape) })
             }
         }
         return out
@@ -89,7 +91,8 @@ extension Tensor {
                 // d(a/b)/db = -a/b^2 = -out/b
                 return Grads(
                     node.needsGrad(0) ? try _binary(g, b, /)._sumTo(a.shape) : nil,
-                    node.needsGrad(1) ? try _binary(_binary(g, node.output, *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
+                    node.needsGrad(1)
+                        ? try _binary(_binary(g, node.output, *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
             }
         }
         return out

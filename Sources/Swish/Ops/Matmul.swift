@@ -92,7 +92,8 @@ extension Tensor {
                 let a = node.in0!, b = node.in1!
                 let a2 = a.ndim == 1 ? a.view(as: .matrix(1, a.shape[0])) : a
                 let b2 = b.ndim == 1 ? b.view(as: .matrix(b.shape[0], 1)) : b
-                let g2 = a.ndim == 1 || b.ndim == 1 ? g.view(as: promotedShape(of: g.shape, a.ndim == 1, b.ndim == 1)) : g
+                let promoted = a.ndim == 1 || b.ndim == 1
+                let g2 = promoted ? g.view(as: promotedShape(of: g.shape, a.ndim == 1, b.ndim == 1)) : g
                 var ga: Tensor? = nil, gb: Tensor? = nil
                 if node.needsGrad(0) {
                     // dA = dC @ B^T, summed over broadcast batch dims.

@@ -120,7 +120,9 @@ public final class Tensor {
     /// The owner of this tensor's block, made the first time the block gets a second user.
     private func sharedStorage() -> Storage {
         let bits = sharedOwner.load(ordering: .acquiring)
-        if bits != 0 { return Unmanaged<Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue() }
+        if bits != 0 {
+            return Unmanaged<Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+        }
         // Only a tensor that allocated its block gets here: a view is made with its owner set.
         let made = Storage(adopting: block, bytes: allocatedBytes)
         let retained = Unmanaged.passRetained(made)
