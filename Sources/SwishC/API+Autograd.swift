@@ -17,7 +17,7 @@ public func swish_tensor_is_leaf(_ t: OpaquePointer?) -> Int32 { returnValue(-1)
 
 @_cdecl("swish_tensor_grad_fn")
 public func swish_tensor_grad_fn(_ t: OpaquePointer?) -> UnsafePointer<CChar>? {
-    returnValue(nil) { try tensorArg(t, "t").gradFn.map { GradFnNames.cString($0.name) } ?? nil }
+    returnValue(nil) { try tensorArg(t, "t").opName.map { GradFnNames.cString($0) } ?? nil }
 }
 
 @_cdecl("swish_backward")

@@ -68,15 +68,6 @@ static inline int swish_thread_avoid_cpu(pthread_t thread, const swish_cpu_set *
 }
 #endif
 
-/* The usable size of a block from malloc, for the test that autograd nodes stay small enough for glibc's
- * fast bins (Linux only; 0 elsewhere). */
-#if defined(__linux__)
-#include <malloc.h>
-static inline size_t swish_malloc_usable_size(void *p) { return malloc_usable_size(p); }
-#else
-static inline size_t swish_malloc_usable_size(void *p) { (void)p; return 0; }
-#endif
-
 /* The calling thread's floating-point control bits that flush subnormal numbers to zero: on x86-64 the
  * MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6), on AArch64 the FPCR's FZ (bit 24), as
  * torch.set_flush_denormal sets them. swish_fp_flush_supported says whether this build can set them. */

@@ -138,15 +138,26 @@ import _SwishShims
         y = nil
     }
 
-    #if canImport(Glibc)
-        @Test func autogradNodesFitGlibcFastBins() throws {
-            // Freed blocks of up to 120 usable bytes go to glibc's fast bins; a node above that size made
-            // the allocator a twelfth of a small training step's instructions instead of a twentieth.
-            let x = Tensor([1, 2], requiresGrad: true)
-            let node = try #require((x * 2).gradFn)
-            #expect(swish_malloc_usable_size(Unmanaged.passUnretained(node).toOpaque()) <= 120)
+    /// An op's node is its result (no object of its own): a tensor used by a later op stays a node for
+    /// backward after the caller dropped it, and a long chain of such tensors is released without
+    /// recursion (Node.swift; the 50,000-op chains are in AutogradTests).
+    @Test func aNodeIsItsResultAndOutlivesTheCallersReference() {
+        let x = Tensor([1, 2], requiresGrad: true)
+        weak var weakMiddle: Tensor?
+        var z: Tensor?
+        do {
+            let middle = x * 2
+            #expect(middle.gradFn === middle && middle.gradFnName == "MulBackward0")
+            weakMiddle = middle
+            z = (middle * 3).sum()
         }
-    #endif
+        #expect(weakMiddle != nil, "held by its consumer for backward")
+        z!.backward()
+        #expect(x.grad!.scalars == [6, 6])
+        #expect(x.gradFn == nil && x.isLeaf)
+        z = nil
+        #expect(weakMiddle == nil, "released with the graph")
+    }
 
     @Test func backwardHandsOverUnsharedGradientsAndCopiesSharedOnes() {
         let a = Tensor([1, 2, 3], requiresGrad: true), b = Tensor([4, 5, 6], requiresGrad: true)

@@ -44,7 +44,7 @@ enum Autograd {
         let mark = epoch.add(1, ordering: .relaxed).newValue
         // Room for a small graph up front (the longest chain is a lower bound on its size), instead of
         // growing each array from empty through several reallocations in every pass.
-        let expected = Swift.min(rootNode.depth * 2 + 8, 4096)
+        let expected = Swift.min(Int(rootNode.depth) * 2 + 8, 4096)
         var order: [Unmanaged<Node>] = []
         order.reserveCapacity(expected)
         var stack: [(Unmanaged<Node>, Bool)] = [(Unmanaged.passUnretained(rootNode), false)]
@@ -79,8 +79,8 @@ enum Autograd {
             for entry in order.reversed() {
                 try entry._withUnsafeGuaranteedRef { node in
                     guard let g = node.pending.take() else { return }  // moved out: no retain, no release
-                    if node.output.retainsGrad { queue(g, forLeaf: node.output, &leaves) }
-                    guard let backward = node.backward else { return }
+                    if node.retainsGrad { queue(g, forLeaf: node, &leaves) }
+                    guard let backward = node.backwardFn else { return }
                     var grads = try backward(node, g)
                     // Each gradient is moved on to where it goes, not copied and then released.
                     if node.needsGrad(0) { try route(grads.g0.take(), to: node.in0, leaves: &leaves) }
@@ -111,7 +111,9 @@ enum Autograd {
     /// exclusivity (swift_beginAccess), which was most of the walk's cost.
     @inline(__always)
     private static func push(_ input: Tensor?, unless mark: UInt64, onto stack: inout [(Unmanaged<Node>, Bool)]) {
-        if let child = input?.gradFn, child.mark != mark { stack.append((Unmanaged.passUnretained(child), false)) }
+        if let child = input, child.depth > 0, child.mark != mark {
+            stack.append((Unmanaged.passUnretained(child), false))
+        }
     }
 
     /// Passes a gradient to the node that made `input`, or queues it for the leaf `input`.
@@ -122,11 +124,11 @@ enum Autograd {
             throw SwishError.internal(
                 "backward produced a gradient of shape \(g.shape) for an input of shape \(input.shape)")
         }
-        if let node = input.gradFn {
-            if let p = node.pending {
-                node.pending = try Tensor._addRaw(p, g)
+        if input.depth > 0 {
+            if let p = input.pending {
+                input.pending = try Tensor._addRaw(p, g)
             } else {
-                node.pending = g
+                input.pending = g
             }
         } else if let p = input._pendingGrad {
             input._pendingGrad = try Tensor._addRaw(p, g)  // a leaf used twice gets the sum

@@ -29,7 +29,7 @@ extension Tensor {
         let out = try _unary(x) { Swish._sigmoid($0) }
         if recording(x) {
             out.record("SigmoidBackward0", x, savesTensors: true) { node, g in
-                Grads(try _binary(g, node.output) { gi, yi in gi * yi * (1 - yi) })
+                Grads(try _binary(g, node) { gi, yi in gi * yi * (1 - yi) })
             }
         }
         return out
@@ -39,7 +39,7 @@ extension Tensor {
         let out = try _unary(x) { tanhf($0) }
         if recording(x) {
             out.record("TanhBackward0", x, savesTensors: true) { node, g in
-                Grads(try _binary(g, node.output) { gi, yi in gi * (1 - yi * yi) })
+                Grads(try _binary(g, node) { gi, yi in gi * (1 - yi * yi) })
             }
         }
         return out
@@ -50,7 +50,7 @@ extension Tensor {
         let out = try _unary(x) { $0 > 0 ? $0 : $0 * s }
         if recording(x) {
             out.record("LeakyReluBackward0", x, savesTensors: true, scalar: s) { node, g in
-                let s = node.scalar
+                let s = node.savedScalar
                 return Grads(try _binary(g, node.in0!) { gi, xi in xi > 0 ? gi : gi * s })
             }
         }
@@ -143,7 +143,7 @@ extension Tensor {
         if recording(x) {
             out.record("SoftmaxBackward0", x, savesTensors: true) { node, g in
                 let gx = try Tensor(uninitialized: x.shape)
-                let gp = g.pointer, yp = node.output.pointer, op = gx.pointer
+                let gp = g.pointer, yp = node.pointer, op = gx.pointer
                 forEachLine(x.shape, d) { base, n, st in
                     var dot: Float = 0
                     for j in 0..<n { dot += gp[base + j * st] * yp[base + j * st] }
@@ -172,7 +172,7 @@ extension Tensor {
         if recording(x) {
             out.record("LogSoftmaxBackward0", x, savesTensors: true) { node, g in
                 let gx = try Tensor(uninitialized: x.shape)
-                let gp = g.pointer, yp = node.output.pointer, op = gx.pointer
+                let gp = g.pointer, yp = node.pointer, op = gx.pointer
                 forEachLine(x.shape, d) { base, n, st in
                     var s: Float = 0
                     for j in 0..<n { s += gp[base + j * st] }

@@ -92,7 +92,7 @@ extension Tensor {
                 return Grads(
                     node.needsGrad(0) ? try _binary(g, b, /)._sumTo(a.shape) : nil,
                     node.needsGrad(1)
-                        ? try _binary(_binary(g, node.output, *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
+                        ? try _binary(_binary(g, node, *), b, { -$0 / $1 })._sumTo(b.shape) : nil)
             }
         }
         return out
@@ -129,7 +129,7 @@ extension Tensor {
         let out = try _unary(a) { $0 * s }
         if recording(a) {
             out.record("MulBackward0", a, savesTensors: false, scalar: s) { node, g in
-                let s = node.scalar
+                let s = node.savedScalar
                 return Grads(try _unary(g) { $0 * s })
             }
         }
@@ -140,7 +140,7 @@ extension Tensor {
         let out = try _unary(a) { $0 / s }
         if recording(a) {
             out.record("DivBackward0", a, savesTensors: false, scalar: s) { node, g in
-                let s = node.scalar
+                let s = node.savedScalar
                 return Grads(try _unary(g) { $0 / s })
             }
         }

@@ -20,7 +20,7 @@ extension Tensor {
     package static func _exp(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { expf($0) }
         if recording(x) {
-            out.record("ExpBackward0", x, savesTensors: true) { node, g in Grads(try _binary(g, node.output, *)) }
+            out.record("ExpBackward0", x, savesTensors: true) { node, g in Grads(try _binary(g, node, *)) }
         }
         return out
     }
@@ -37,7 +37,7 @@ extension Tensor {
         let out = try _unary(x) { $0.squareRoot() }
         if recording(x) {
             out.record("SqrtBackward0", x, savesTensors: true) { node, g in
-                Grads(try _binary(g, node.output) { gi, yi in gi / (2 * yi) })
+                Grads(try _binary(g, node) { gi, yi in gi / (2 * yi) })
             }
         }
         return out

@@ -46,8 +46,6 @@ public final class Tensor {
     public let shape: Shape
     /// The element type tag.
     public let dtype: DType
-    /// The operation that produced this tensor, when it was recorded for autograd.
-    @exclusivity(unchecked) package var gradFn: Node?
     @exclusivity(unchecked) package var _requiresGrad: Bool
     /// Whether a non-leaf keeps its gradient in ``grad`` after backward (``retainGrad()``).
     @exclusivity(unchecked) package var retainsGrad = false
@@ -55,6 +53,34 @@ public final class Tensor {
     @exclusivity(unchecked) package var _pendingGrad: Tensor?
     /// The accumulated gradient: set by ``backward(gradient:retainGraph:)`` on leaves that require grad.
     @exclusivity(unchecked) public package(set) var grad: Tensor?
+
+    // The autograd node of the op that produced this tensor, kept in the tensor itself (Node.swift): set by
+    // `record`, all empty on a leaf.
+    /// The op's inputs that require grad, and when `savesTensors` all of them (``needsGrad(_:)`` tells
+    /// which get a gradient).
+    @exclusivity(unchecked) package var in0: Tensor?
+    @exclusivity(unchecked) package var in1: Tensor?
+    @exclusivity(unchecked) package var in2: Tensor?
+    /// Turns this tensor's gradient into its inputs'. Nil on a leaf, and once a backward without
+    /// `retainGraph` has freed the graph.
+    @exclusivity(unchecked) package var backwardFn: ((Node, Tensor) throws -> Grads)?
+    /// The name PyTorch gives the backward function (`AddBackward0`); nil on a leaf.
+    @exclusivity(unchecked) package var opName: String?
+    /// Backward's scratch: the sum of the consumers' gradients during one pass, until this node runs.
+    @exclusivity(unchecked) package var pending: Tensor?
+    /// The pass that last visited this node (each pass takes a fresh number, so nothing is cleared).
+    @exclusivity(unchecked) package var mark: UInt64 = 0
+    /// The longest chain of recorded ops behind this tensor: 0 for a leaf, 1 for an op on leaves.
+    @exclusivity(unchecked) package var depth: Int32 = 0
+    /// A number from the forward pass that the backward function reads (the `s` of `x * s`).
+    @exclusivity(unchecked) package var savedScalar: Float = 0
+    /// Bit k: input k requires grad.
+    @exclusivity(unchecked) package var gradMask: UInt8 = 0
+    /// Whether the backward function reads tensors from the forward pass (a second backward then needs
+    /// retainGraph).
+    @exclusivity(unchecked) package var savesTensors = false
+    /// Set when a backward freed this node's saved tensors.
+    @exclusivity(unchecked) package var freed = false
 
     /// A tensor over a block it allocated (and frees with itself until a view shares it).
     private init(allocated memory: (block: UnsafeMutableRawPointer, bytes: Int), shape: Shape, dtype: DType) {
@@ -109,6 +135,7 @@ public final class Tensor {
     }
 
     deinit {
+        if depth > Node.recursiveReleaseDepth { Node.releaseIteratively(self) }
         let bits = sharedOwner.load(ordering: .acquiring)
         if bits != 0 {
             Unmanaged<Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).release()
@@ -199,7 +226,7 @@ public final class Tensor {
     }
 
     package func setRequiresGrad(_ value: Bool) throws {
-        guard gradFn == nil else {
+        guard depth == 0 else {
             throw SwishError.state(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
@@ -219,15 +246,15 @@ public final class Tensor {
     }
 
     /// A tensor is a leaf when no recorded operation produced it.
-    public var isLeaf: Bool { gradFn == nil }
+    public var isLeaf: Bool { depth == 0 }
 
     /// The name of the backward function, as PyTorch prints it (`SumBackward0`), or nil for a leaf.
-    public var gradFnName: String? { gradFn?.name }
+    public var gradFnName: String? { opName }
 
     /// Keeps the gradient of this non-leaf tensor in ``grad`` after backward.
     public func retainGrad() {
-        guard gradFn != nil else { return }
-        retainsGrad = true  // backward reads it through the node's output
+        guard depth > 0 else { return }
+        retainsGrad = true
     }
 
     /// Forgets the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`, the default since 2.0).
