@@ -374,11 +374,12 @@ public func swish_module_apply(
 }
 
 /// Backing store of the string swish_module_str returned last on this thread.
-private final class ModuleString {
+private final class ModuleString: ThreadLocalValue {
     var last: UnsafeMutablePointer<CChar>? = nil
+    init() {}
     deinit { free(last) }
 }
-private let moduleString = ThreadLocal { ModuleString() }
+private let moduleString = ThreadLocal<ModuleString>()
 
 @_cdecl("swish_module_str")
 public func swish_module_str(_ m: OpaquePointer?) -> UnsafePointer<CChar>? {

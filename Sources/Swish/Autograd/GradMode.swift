@@ -1,9 +1,10 @@
 /// Whether operations are recorded for autograd on this thread (PyTorch's grad mode, also per thread).
 public enum GradMode {
-    final class State {
+    final class State: ThreadLocalValue {
         @exclusivity(unchecked) var enabled = true
+        init() {}
     }
-    static let state = ThreadLocal { State() }
+    static let state = ThreadLocal<State>()
 
     /// True unless a ``withNoGrad(_:)`` block or ``GradMode/set(_:)`` turned recording off on this thread.
     public static var isEnabled: Bool {

@@ -3,48 +3,66 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Synchronization
+
+/// A class whose instances a ``ThreadLocal`` makes, one per thread.
+package protocol ThreadLocalValue: AnyObject {
+    init()
+}
 
 /// One object of type `Value` per thread, created on first use and released when the thread exits.
 ///
 /// Built on a pthread key because Swift has no thread-local storage class; reading it costs one
-/// `pthread_getspecific`.
-package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
-    // A `let`: a class's `var` is read through a dynamic exclusivity check (swift_beginAccess), and
-    // this one is read for every tensor allocated and freed.
-    private let key: pthread_key_t
-    private let make: @Sendable () -> Value
+/// `pthread_getspecific`. Declare it as a `static let`: its only field is an atomic with a constant
+/// initial value, so the compiler initializes such a global when the library is loaded, and reading it
+/// costs a load. (A global holding an object is initialized lazily instead, and every read of it goes
+/// through `swift_once`: the block cache is read for every tensor allocated and freed, grad mode for every
+/// op.) The pthread key is made by the first use.
+package struct ThreadLocal<Value: ThreadLocalValue>: ~Copyable, Sendable {
+    /// The pthread key plus one; 0 until the first use.
+    private let keyPlusOne = Atomic<UInt>(0)
 
-    package init(_ make: @escaping @Sendable () -> Value) {
-        self.make = make
-        var key = pthread_key_t()
-        let rc = pthread_key_create(&key) { raw in
-            #if canImport(Darwin)
-                Unmanaged<AnyObject>.fromOpaque(raw).release()
-            #else
-                if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
-            #endif
-        }
-        precondition(rc == 0, "Swish: pthread_key_create failed")
-        self.key = key
-    }
+    package init() {}
 
-    package var value: Value {
-        if let raw = pthread_getspecific(key) {
-            return Unmanaged<Value>.fromOpaque(raw).takeUnretainedValue()
-        }
-        let v = make()
-        pthread_setspecific(key, Unmanaged.passRetained(v as AnyObject).toOpaque())
-        return v
-    }
+    /// This thread's object.
+    package var value: Value { withValue { $0 } }
 
     /// Calls `body` with this thread's object without retaining it for the call (the thread's key holds
-    /// it). For the hottest users: a retain and a release are two atomic operations, and the block cache
-    /// is asked for every tensor allocated and freed.
+    /// it): a retain and a release are two atomic operations, and the hottest users ask for every tensor.
     @inline(__always)
     package func withValue<R>(_ body: (Value) -> R) -> R {
-        if let raw = pthread_getspecific(key) {
+        let k = keyPlusOne.load(ordering: .acquiring)
+        if k != 0, let raw = pthread_getspecific(pthread_key_t(k - 1)) {
             return Unmanaged<Value>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
         }
-        return body(value)
+        return body(makeValue())
+    }
+
+    /// Makes the calling thread's object, and the key first if no thread has yet.
+    @inline(never)
+    private func makeValue() -> Value {
+        var k = keyPlusOne.load(ordering: .acquiring)
+        if k == 0 {
+            var key = pthread_key_t()
+            let rc = pthread_key_create(&key) { raw in
+                #if canImport(Darwin)
+                    Unmanaged<AnyObject>.fromOpaque(raw).release()
+                #else
+                    if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+                #endif
+            }
+            precondition(rc == 0, "Swish: pthread_key_create failed")
+            let (won, current) = keyPlusOne.compareExchange(
+                expected: 0, desired: UInt(key) + 1, ordering: .acquiringAndReleasing)
+            if won {
+                k = UInt(key) + 1
+            } else {  // another thread made the key first
+                pthread_key_delete(key)
+                k = current
+            }
+        }
+        let value = Value()
+        pthread_setspecific(pthread_key_t(k - 1), Unmanaged.passRetained(value).toOpaque())
+        return value
     }
 }

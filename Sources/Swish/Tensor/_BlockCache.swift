@@ -17,7 +17,7 @@ import Synchronization
 /// (an intrusive list: the block's first word links to the next) unless that cache already holds
 /// ``limit`` bytes; then it goes back to the system. A thread's cache is released when the thread exits,
 /// and ``BlockCache/releaseCached()`` empties the calling thread's cache at any time.
-package final class BlockCache {
+package final class BlockCache: ThreadLocalValue {
     /// Bytes a thread may keep cached (default: a quarter of physical memory, at most 4 GiB).
     package static let limit: Int = Swift.min(MemoryLimit.physicalMemory / 4, 4 << 30)
 
@@ -29,12 +29,12 @@ package final class BlockCache {
     private let capacity = BlockCache.limit
     @exclusivity(unchecked) private var cachedBytes = 0
 
-    private init() {
+    package init() {
         heads = .allocate(capacity: BlockCache.classCount)
         heads.initialize(repeating: nil, count: BlockCache.classCount)
     }
 
-    private static let local = ThreadLocal { BlockCache() }
+    private static let local = ThreadLocal<BlockCache>()
     @inline(__always) static var current: BlockCache { local.value }
 
     /// The size class of a request: its index and the bytes actually reserved.
