@@ -159,6 +159,32 @@ import _SwishShims
         #expect(weakMiddle == nil, "released with the graph")
     }
 
+    /// Elementwise backward functions write into the incoming gradient when nothing else sees it, and only
+    /// then: not the caller's gradient, not a retained one, not one add passes to both its inputs.
+    @Test func backwardOverwritesOnlyGradientsNothingElseHolds() {
+        let x = Tensor([-1, 2, -3, 4], requiresGrad: true)
+        let seed = Tensor([1, 1, 1, 1])
+        let y = (x * 2).relu()
+        y.backward(gradient: seed)
+        #expect(seed.scalars == [1, 1, 1, 1], "the caller's gradient is read, not written")
+        #expect(x.grad!.scalars == [0, 2, 0, 2])
+        #expect(y.gradIsScratch == false && y.in0!.gradIsScratch == true, "relu's input gradient was relu's own")
+
+        let a = Tensor([-1, 2], requiresGrad: true), b = Tensor([3, -4], requiresGrad: true)
+        (a.relu() + b.relu()).backward(gradient: Tensor([1, 1]))
+        #expect(a.grad!.scalars == [0, 1] && b.grad!.scalars == [1, 0], "add's shared gradient is not overwritten")
+
+        let w = Tensor([-1, 2], requiresGrad: true)
+        let r = w * 3
+        r.retainGrad()
+        (r.relu() * 2).sum().backward()
+        #expect(r.grad!.scalars == [0, 2] && w.grad!.scalars == [0, 6], "a retained gradient is kept as it was")
+        let t = w.tanh()
+        t.retainGrad()
+        (t / 4).sum().backward()
+        #expect(t.grad!.scalars == [0.25, 0.25])
+    }
+
     @Test func backwardHandsOverUnsharedGradientsAndCopiesSharedOnes() {
         let a = Tensor([1, 2, 3], requiresGrad: true), b = Tensor([4, 5, 6], requiresGrad: true)
         // Add's backward passes the same gradient tensor to both inputs: each must get its own copy.

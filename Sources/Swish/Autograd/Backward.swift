@@ -78,9 +78,12 @@ enum Autograd {
         do {
             for entry in order.reversed() {
                 try entry._withUnsafeGuaranteedRef { node in
-                    guard let g = node.pending.take() else { return }  // moved out: no retain, no release
+                    guard var g = node.pending.take() else { return }  // moved out: no retain, no release
                     if node.retainsGrad { queue(g, forLeaf: node, &leaves) }
                     guard let backward = node.backwardFn else { return }
+                    // Not the caller's gradient, not a retained one, not one passed to two inputs: the
+                    // backward function may overwrite it instead of allocating its result.
+                    node.gradIsScratch = isKnownUniquelyReferenced(&g) && g.ownsMemoryAlone
                     var grads = try backward(node, g)
                     // Each gradient is moved on to where it goes, not copied and then released.
                     if node.needsGrad(0) { try route(grads.g0.take(), to: node.in0, leaves: &leaves) }

@@ -29,7 +29,7 @@ extension Tensor {
         let out = try _unary(x) { Swish._sigmoid($0) }
         if recording(x) {
             out.record("SigmoidBackward0", x, savesTensors: true) { node, g in
-                Grads(try _binary(g, node) { gi, yi in gi * yi * (1 - yi) })
+                Grads(try _zipGrad(g, node, of: node) { gi, yi in gi * yi * (1 - yi) })
             }
         }
         return out
@@ -39,7 +39,7 @@ extension Tensor {
         let out = try _unary(x) { tanhf($0) }
         if recording(x) {
             out.record("TanhBackward0", x, savesTensors: true) { node, g in
-                Grads(try _binary(g, node) { gi, yi in gi * (1 - yi * yi) })
+                Grads(try _zipGrad(g, node, of: node) { gi, yi in gi * (1 - yi * yi) })
             }
         }
         return out
@@ -51,7 +51,7 @@ extension Tensor {
         if recording(x) {
             out.record("LeakyReluBackward0", x, savesTensors: true, scalar: s) { node, g in
                 let s = node.savedScalar
-                return Grads(try _binary(g, node.in0!) { gi, xi in xi > 0 ? gi : gi * s })
+                return Grads(try _zipGrad(g, node.in0!, of: node) { gi, xi in xi > 0 ? gi : gi * s })
             }
         }
         return out
@@ -70,7 +70,7 @@ extension Tensor {
             out.record("GeluBackward0", x, savesTensors: true) { node, g in
                 // d/dx x Phi(x) = Phi(x) + x phi(x)
                 Grads(
-                    try _binary(g, node.in0!) { gi, v in
+                    try _zipGrad(g, node.in0!, of: node) { gi, v in
                         let cdf = 0.5 * (1 + erff(v * GELUConstants.invSqrt2))
                         let pdf = GELUConstants.invSqrt2Pi * expf(-0.5 * v * v)
                         return gi * (cdf + v * pdf)
@@ -80,7 +80,7 @@ extension Tensor {
             out.record("GeluBackward0", x, savesTensors: true) { node, g in
                 // PyTorch's GeluBackward with approximate="tanh".
                 Grads(
-                    try _binary(g, node.in0!) { gi, v in
+                    try _zipGrad(g, node.in0!, of: node) { gi, v in
                         let inner = GELUConstants.k * (v + GELUConstants.c * v * v * v)
                         let t = tanhf(inner)
                         let left = 0.5 * v
@@ -101,7 +101,7 @@ extension Tensor {
         if recording(x) {
             out.record("SiluBackward0", x, savesTensors: true) { node, g in
                 Grads(
-                    try _binary(g, node.in0!) { gi, v in
+                    try _zipGrad(g, node.in0!, of: node) { gi, v in
                         let s = Swish._sigmoid(v)
                         return gi * s * (1 + v * (1 - s))
                     })

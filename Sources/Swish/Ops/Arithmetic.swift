@@ -18,6 +18,26 @@ extension Tensor {
         return out
     }
 
+    /// `f(g)` elementwise for a backward function: written into `g` itself when backward lets `node`
+    /// overwrite it (``Tensor/gradIsScratch``), saving an allocation per op, else into a new tensor.
+    @inline(__always)
+    package static func _mapGrad(_ g: Tensor, of node: Node, _ f: (Float) -> Float) throws -> Tensor {
+        guard node.gradIsScratch else { return try _unary(g, f) }
+        _Kernels.map(g.pointer, g.pointer, g.numel, f)
+        return g
+    }
+
+    /// `f(g, x)` elementwise for a backward function, `x` of `g`'s shape (an elementwise op's input or
+    /// result): into `g` itself when backward allows, as ``_mapGrad(_:of:_:)``.
+    @inline(__always)
+    package static func _zipGrad(
+        _ g: Tensor, _ x: Tensor, of node: Node, _ f: (Float, Float) -> Float
+    ) throws -> Tensor {
+        guard node.gradIsScratch, g.shape == x.shape else { return try _binary(g, x, f) }
+        _Kernels.zip(g.pointer, x.pointer, g.pointer, g.numel, f)
+        return g
+    }
+
     /// `a + b` without recording (used by the backward pass itself).
     package static func _addRaw(_ a: Tensor, _ b: Tensor) throws -> Tensor { try _binary(a, b, +) }
 
@@ -130,7 +150,7 @@ extension Tensor {
         if recording(a) {
             out.record("MulBackward0", a, savesTensors: false, scalar: s) { node, g in
                 let s = node.savedScalar
-                return Grads(try _unary(g) { $0 * s })
+                return Grads(try _mapGrad(g, of: node) { $0 * s })
             }
         }
         return out
@@ -141,7 +161,7 @@ extension Tensor {
         if recording(a) {
             out.record("DivBackward0", a, savesTensors: false, scalar: s) { node, g in
                 let s = node.savedScalar
-                return Grads(try _unary(g) { $0 / s })
+                return Grads(try _mapGrad(g, of: node) { $0 / s })
             }
         }
         return out

@@ -11,7 +11,7 @@ extension Tensor {
         let out = try _unary(x) { Swift.abs($0) }
         if recording(x) {
             out.record("AbsBackward0", x, savesTensors: true) { node, g in
-                Grads(try _binary(g, node.in0!) { gi, xi in xi > 0 ? gi : (xi < 0 ? -gi : 0) })
+                Grads(try _zipGrad(g, node.in0!, of: node) { gi, xi in xi > 0 ? gi : (xi < 0 ? -gi : 0) })
             }
         }
         return out
@@ -20,7 +20,7 @@ extension Tensor {
     package static func _exp(_ x: Tensor) throws -> Tensor {
         let out = try _unary(x) { expf($0) }
         if recording(x) {
-            out.record("ExpBackward0", x, savesTensors: true) { node, g in Grads(try _binary(g, node, *)) }
+            out.record("ExpBackward0", x, savesTensors: true) { node, g in Grads(try _zipGrad(g, node, of: node, *)) }
         }
         return out
     }
@@ -37,7 +37,7 @@ extension Tensor {
         let out = try _unary(x) { $0.squareRoot() }
         if recording(x) {
             out.record("SqrtBackward0", x, savesTensors: true) { node, g in
-                Grads(try _binary(g, node) { gi, yi in gi / (2 * yi) })
+                Grads(try _zipGrad(g, node, of: node) { gi, yi in gi / (2 * yi) })
             }
         }
         return out
@@ -98,7 +98,7 @@ extension Tensor {
                 // PyTorch's threshold_backward: zero where the result is <= 0 (so NaN passes the gradient).
                 // The result is <= 0 exactly where the input is (NaN: neither), so the node reads the input
                 // it holds anyway instead of keeping its result.
-                Grads(try _binary(g, node.in0!) { gi, xi in xi <= 0 ? 0 : gi })
+                Grads(try _zipGrad(g, node.in0!, of: node) { gi, xi in xi <= 0 ? 0 : gi })
             }
         }
         return out

@@ -81,6 +81,9 @@ public final class Tensor {
     @exclusivity(unchecked) package var savesTensors = false
     /// Set when a backward freed this node's saved tensors.
     @exclusivity(unchecked) package var freed = false
+    /// Set by backward just before it calls the backward function: the gradient it passes is referenced
+    /// nowhere else and shares no memory, so the function may write its result into it (``Tensor/_mapGrad(_:of:_:)``).
+    @exclusivity(unchecked) package var gradIsScratch = false
 
     /// A tensor over a block it allocated (and frees with itself until a view shares it).
     private init(allocated memory: (block: UnsafeMutableRawPointer, bytes: Int), shape: Shape, dtype: DType) {
