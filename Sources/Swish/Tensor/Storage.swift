@@ -76,7 +76,20 @@ public enum MemoryLimit {
     private static let _physicalMemory = Atomic<Int>(0)
 
     /// Bytes needed for `count` floats, or an out-of-memory error when that overflows or exceeds the limit.
+    /// Asked for every tensor allocated: the usual case is a few loads and compares, inlined.
+    @inline(__always)
     package static func bytes(forFloats count: Int) throws -> Int {
+        let limit = _limit.load(ordering: .relaxed)
+        let known = limit != 0 ? limit : _physicalMemory.load(ordering: .relaxed)
+        // count <= known / 4 also rules out a negative count and an overflowing product.
+        if count >= 0 && known != 0 && count <= known / MemoryLayout<Float>.stride {
+            return count &* MemoryLayout<Float>.stride
+        }
+        return try checkedBytes(forFloats: count)
+    }
+
+    @inline(never)
+    private static func checkedBytes(forFloats count: Int) throws -> Int {
         guard count >= 0 else { throw SwishError.invalidArgument("negative element count \(count)") }
         let (b, o) = count.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
         let limit = bytes == 0 ? physicalMemory : bytes
