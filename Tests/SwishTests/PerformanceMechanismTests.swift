@@ -183,6 +183,16 @@ import _SwishShims
         t.retainGrad()
         (t / 4).sum().backward()
         #expect(t.grad!.scalars == [0.25, 0.25])
+
+        // Gradients of a tensor used twice are summed in place only into a sum this pass made: here the
+        // first one to arrive is the caller's own gradient (add hands it on as it is).
+        let v = Tensor([1, 2], requiresGrad: true)
+        let seed2 = Tensor([1, 1])
+        (v + v * 2).backward(gradient: seed2)
+        #expect(seed2.scalars == [1, 1] && v.grad!.scalars == [3, 3])
+        let m = v * 1
+        (m + m * 2).backward(gradient: seed2)
+        #expect(seed2.scalars == [1, 1] && v.grad!.scalars == [6, 6])
     }
 
     @Test func backwardHandsOverUnsharedGradientsAndCopiesSharedOnes() {

@@ -128,16 +128,28 @@ enum Autograd {
                 "backward produced a gradient of shape \(g.shape) for an input of shape \(input.shape)")
         }
         if input.depth > 0 {
-            if let p = input.pending {
-                input.pending = try Tensor._addRaw(p, g)
+            if input.pending != nil {
+                try accumulate(g, into: &input.pending)
             } else {
                 input.pending = g
             }
-        } else if let p = input._pendingGrad {
-            input._pendingGrad = try Tensor._addRaw(p, g)  // a leaf used twice gets the sum
+        } else if input._pendingGrad != nil {
+            try accumulate(g, into: &input._pendingGrad)  // a leaf used twice gets the sum
         } else {
             input._pendingGrad = g
             leaves.append(input)
+        }
+    }
+
+    /// Adds `g` to the gradient in `slot`: in place when only the slot holds it and no view shares its
+    /// memory (it is then a gradient this pass made), else into a new tensor (the same tensor was passed
+    /// to two inputs, say).
+    @inline(__always)
+    private static func accumulate(_ g: Tensor, into slot: inout Tensor?) throws {
+        if isKnownUniquelyReferenced(&slot), let sum = slot, sum.ownsMemoryAlone {
+            _Kernels.addInPlace(sum.mutableBuffer, g.buffer)
+        } else {
+            slot = try Tensor._addRaw(slot!, g)
         }
     }
 
