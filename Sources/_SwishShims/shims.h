@@ -304,7 +304,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgem
     swish_store8_avx2(c, sum, cols, alpha, beta);
 }
 
-static __attribute__((target("avx2,fma"))) void swish_sgemm_small_avx2(
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgemm_small_body_avx2(
     bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
     ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *panel) {
     if (!trans_a && trans_b) {
@@ -333,14 +333,37 @@ static __attribute__((target("avx2,fma"))) void swish_sgemm_small_avx2(
         for (; j + 8 * VECS <= n; j += 8 * VECS)                                                             \
             swish_sgemm_tile_avx2(ROWS, VECS, false, k, a + i * a_row, a_row, a_col, bp + j, ldp,           \
                                   c + i * ldc + j, ldc, n - j, alpha, beta);                                 \
-        if (j < n)                                                                                           \
-            swish_sgemm_tile_avx2(ROWS, VECS, true, k, a + i * a_row, a_row, a_col, bp + j, ldp,            \
-                                  c + i * ldc + j, ldc, n - j, alpha, beta);                                 \
+        if (j < n) { /* the last block, as many vectors wide as its columns need */                          \
+            if ((VECS) >= 2 && n - j <= 8)                                                                   \
+                SWISH_TILE_TAIL(ROWS, 1);                                                                    \
+            else if ((VECS) >= 3 && n - j <= 16)                                                             \
+                SWISH_TILE_TAIL(ROWS, 2);                                                                    \
+            else if ((VECS) >= 4 && n - j <= 24)                                                             \
+                SWISH_TILE_TAIL(ROWS, 3);                                                                    \
+            else                                                                                             \
+                SWISH_TILE_TAIL(ROWS, VECS);                                                                 \
+        }                                                                                                    \
     }
+#define SWISH_TILE_TAIL(ROWS, VECS)                                                                          \
+    swish_sgemm_tile_avx2(ROWS, (VECS), true, k, a + i * a_row, a_row, a_col, bp + j, ldp, c + i * ldc + j,  \
+                          ldc, n - j, alpha, beta)
     SWISH_TILES(4, 2)
     SWISH_TILES(2, 4)
     SWISH_TILES(1, 4)
+#undef SWISH_TILE_TAIL
 #undef SWISH_TILES
+}
+
+static __attribute__((target("avx2,fma"))) void swish_sgemm_small_avx2(
+    bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+    ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *panel) {
+    /* The usual alpha and beta as constants, so that each store has no test for them. */
+    if (alpha == 1 && beta == 0)
+        swish_sgemm_small_body_avx2(trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, panel);
+    else if (alpha == 1 && beta == 1)
+        swish_sgemm_small_body_avx2(trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, 1, c, ldc, panel);
+    else
+        swish_sgemm_small_body_avx2(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, panel);
 }
 
 #else
