@@ -17,7 +17,12 @@ public func swish_tensor_is_leaf(_ t: OpaquePointer?) -> Int32 { returnValue(-1)
 
 @_cdecl("swish_tensor_grad_fn")
 public func swish_tensor_grad_fn(_ t: OpaquePointer?) -> UnsafePointer<CChar>? {
-    returnValue(nil) { try tensorArg(t, "t").opName.map { GradFnNames.cString($0) } ?? nil }
+    returnValue(nil) {
+        guard let name = try tensorArg(t, "t").opName else { return nil }
+        // A name literal's bytes, NUL-terminated, in the library's constant data.
+        guard name.hasPointerRepresentation else { return GradFnNames.cString(name.description) }
+        return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+    }
 }
 
 @_cdecl("swish_backward")

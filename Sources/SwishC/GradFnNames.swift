@@ -5,7 +5,8 @@
 #endif
 import Swish
 
-/// Interned C strings for backward-function names, so swish_tensor_grad_fn can return static storage.
+/// Interned C strings for backward-function names, so swish_tensor_grad_fn can return static storage for
+/// a name that is not a string literal's bytes (every name is now; this is the fallback).
 enum GradFnNames {
     // A pthread mutex (Swish's `Lock`), not Synchronization.Mutex: ThreadSanitizer intercepts pthread
     // locks but not Mutex's futex, so it reported every first lookup from two C threads as a race.

@@ -88,7 +88,7 @@ extension Tensor {
     /// capture nothing (see ``Node``).
     @inline(__always)
     package func record(
-        _ name: String, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, savesTensors: Bool,
+        _ name: StaticString, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, savesTensors: Bool,
         scalar: Float = 0, backward: @escaping (Node, Tensor) throws -> Grads
     ) {
         let needA = a._requiresGrad, needB = b?._requiresGrad ?? false, needC = c?._requiresGrad ?? false

@@ -47,7 +47,8 @@ extension Module {
             guard !seen.contains(id) else { return }
             seen.append(id)
             body(m)
-            for (_, child) in m._children { visit(child) }
+            let children = m._children
+            for i in children.indices { visit(children[i].module) }  // the name is not retained and released
         }
         visit(self)
     }

@@ -331,7 +331,8 @@ open class Module: CustomStringConvertible {
     /// Forgets the gradients of every parameter (PyTorch's `zero_grad()`, which sets them to None).
     public func zeroGrad() {
         _forEachModule { module in
-            for slot in module._parameterSlots { slot.tensor?.zeroGrad() }
+            // By index, reading the one field: a slot copied out is three references retained and released.
+            for i in module._parameterSlots.indices { module._parameterSlots[i].tensor?.zeroGrad() }
         }
     }
 

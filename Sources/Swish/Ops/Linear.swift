@@ -41,7 +41,7 @@ extension Tensor {
             weight.pointer, ldb: inFeatures, beta: bias == nil ? 0 : 1, out.pointer, ldc: outFeatures)
 
         if recording(x, weight, bias) {
-            let name: String
+            let name: StaticString
             switch x.ndim {
             case 2: name = bias == nil ? "MmBackward0" : "AddmmBackward0"
             case 1: name = bias == nil ? "SqueezeBackward4" : "UnsafeViewBackward0"

@@ -93,7 +93,7 @@ extension Tensor {
     @inline(__always)
     private static func differenceLoss(
         _ name: String, _ input: Tensor, _ target: Tensor, _ reduction: Reduction,
-        names: (mean: String, sum: String, none: String),
+        names: (mean: StaticString, sum: StaticString, none: StaticString),
         value: @escaping (Float) -> Float, derivative: @escaping (Float) -> Float
     ) throws -> Tensor {
         try checkSameShape(input, target, name)
@@ -414,7 +414,7 @@ extension Tensor {
         let out = try reduce(values, reduction, count: l.positions)
         if recording(input, target) {
             let needX = input._requiresGrad, needT = target._requiresGrad
-            let name = reduction == .mean ? "DivBackward1" : "NegBackward0"
+            let name: StaticString = reduction == .mean ? "DivBackward1" : "NegBackward0"
             out.record(name, input, target, savesTensors: true) { _, g in
                 let gx = needX ? try Tensor(uninitialized: input.shape) : nil
                 let gt = needT ? try Tensor(uninitialized: input.shape) : nil

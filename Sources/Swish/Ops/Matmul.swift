@@ -84,7 +84,7 @@ extension Tensor {
         }
 
         if recording(a, b) {
-            let name =
+            let name: StaticString =
                 a.ndim == 1 && b.ndim == 1 ? "DotBackward0"
                 : a.ndim == 2 && b.ndim == 1 ? "MvBackward0"
                 : a.ndim <= 2 && b.ndim == 2 ? "MmBackward0" : "BmmBackward0"

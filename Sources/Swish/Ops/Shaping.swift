@@ -36,7 +36,7 @@ extension Tensor {
     }
 
     /// `name` is the backward name PyTorch gives the op that made the view (shown when printing).
-    package static func _view(_ x: Tensor, _ s: Shape, name: String = "ViewBackward0") throws -> Tensor {
+    package static func _view(_ x: Tensor, _ s: Shape, name: StaticString = "ViewBackward0") throws -> Tensor {
         let out = x.view(as: s)
         if recording(x) {
             let old = x.shape
@@ -46,7 +46,7 @@ extension Tensor {
     }
 
     /// Copy of `x` with dims `d0` and `d1` swapped.
-    package static func _transpose(_ x: Tensor, _ d0: Int, _ d1: Int, name: String = "TransposeBackward0") throws
+    package static func _transpose(_ x: Tensor, _ d0: Int, _ d1: Int, name: StaticString = "TransposeBackward0") throws
         -> Tensor
     {
         let a = try x.shape.normalize(dim: d0), b = try x.shape.normalize(dim: d1)

@@ -64,8 +64,9 @@ public final class Tensor {
     /// Turns this tensor's gradient into its inputs'. Nil on a leaf, and once a backward without
     /// `retainGraph` has freed the graph.
     @exclusivity(unchecked) package var backwardFn: ((Node, Tensor) throws -> Grads)?
-    /// The name PyTorch gives the backward function (`AddBackward0`); nil on a leaf.
-    @exclusivity(unchecked) package var opName: String?
+    /// The name PyTorch gives the backward function (`AddBackward0`); nil on a leaf. A static string: no
+    /// reference counting per op, and C gets its NUL-terminated bytes as they are.
+    @exclusivity(unchecked) package var opName: StaticString?
     /// Backward's scratch: the sum of the consumers' gradients during one pass, until this node runs.
     @exclusivity(unchecked) package var pending: Tensor?
     /// The pass that last visited this node (each pass takes a fresh number, so nothing is cleared).
@@ -252,7 +253,7 @@ public final class Tensor {
     public var isLeaf: Bool { depth == 0 }
 
     /// The name of the backward function, as PyTorch prints it (`SumBackward0`), or nil for a leaf.
-    public var gradFnName: String? { opName }
+    public var gradFnName: String? { opName.map { $0.description } }
 
     /// Keeps the gradient of this non-leaf tensor in ``grad`` after backward.
     public func retainGrad() {
