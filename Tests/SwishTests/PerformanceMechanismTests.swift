@@ -195,6 +195,32 @@ import _SwishShims
         #expect(seed2.scalars == [1, 1] && v.grad!.scalars == [6, 6])
     }
 
+    /// zero_grad keeps a gradient nothing else refers to for the next backward to write into; one the
+    /// caller still holds, or has viewed, is left alone.
+    @Test func zeroGradReusesOnlyGradientsNobodyHolds() {
+        let layer = Linear(3, 2)
+        let x = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
+        layer(x).sum().backward()
+        let first = ObjectIdentifier(layer.weight.grad!)
+        let expected = layer.weight.grad!.scalars
+        layer.zeroGrad()
+        #expect(layer.weight.grad == nil && layer.bias!.grad == nil)
+        layer(x).sum().backward()
+        #expect(ObjectIdentifier(layer.weight.grad!) == first, "the kept gradient was written into")
+        #expect(layer.weight.grad!.scalars == expected && layer.bias!.grad!.scalars == [2, 2])
+
+        let held = layer.weight.grad!
+        layer.zeroGrad()
+        layer((x * 2)).sum().backward()
+        #expect(held.scalars == expected, "a gradient the caller holds is never overwritten")
+        #expect(layer.weight.grad !== held && layer.weight.grad!.scalars == expected.map { $0 * 2 })
+
+        let viewed = layer.weight.grad!.reshape([6])
+        layer.zeroGrad()
+        layer(x).sum().backward()
+        #expect(viewed.scalars == expected.map { $0 * 2 }, "nor one a view shares")
+    }
+
     @Test func backwardHandsOverUnsharedGradientsAndCopiesSharedOnes() {
         let a = Tensor([1, 2, 3], requiresGrad: true), b = Tensor([4, 5, 6], requiresGrad: true)
         // Add's backward passes the same gradient tensor to both inputs: each must get its own copy.

@@ -63,7 +63,7 @@ extension Tensor {
                 }
                 if node.needsGrad(1) {
                     // dW[out, in] = g^T[out, rows] @ x[rows, in]
-                    let t = try Tensor(uninitialized: weight.shape)
+                    let t = try weight.takeSpareGrad() ?? Tensor(uninitialized: weight.shape)
                     _BLAS.gemm(
                         transA: true, transB: false, m: outFeatures, n: inFeatures, k: rows, g.pointer,
                         lda: outFeatures, x.pointer, ldb: inFeatures, t.pointer, ldc: inFeatures)
@@ -71,7 +71,7 @@ extension Tensor {
                 }
                 if node.needsGrad(2) {
                     // db[out] = sum of g over the rows
-                    let t = try Tensor(uninitialized: .vector(outFeatures))
+                    let t = try node.in2!.takeSpareGrad() ?? Tensor(uninitialized: .vector(outFeatures))
                     _Kernels.sumMiddle(g.pointer, t.pointer, outer: 1, n: rows, inner: outFeatures)
                     gb = t
                 }

@@ -53,6 +53,8 @@ public final class Tensor {
     @exclusivity(unchecked) package var _pendingGrad: Tensor?
     /// The accumulated gradient: set by ``backward(gradient:retainGraph:)`` on leaves that require grad.
     @exclusivity(unchecked) public package(set) var grad: Tensor?
+    /// A former gradient kept for reuse by ``zeroGrad()``.
+    @exclusivity(unchecked) private var spareGrad: Tensor?
 
     // The autograd node of the op that produced this tensor, kept in the tensor itself (Node.swift): set by
     // `record`, all empty on a leaf.
@@ -262,7 +264,24 @@ public final class Tensor {
     }
 
     /// Forgets the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`, the default since 2.0).
-    public func zeroGrad() { grad = nil }
+    ///
+    /// A gradient nothing else refers to is kept aside, out of sight, for the next backward to compute
+    /// this tensor's gradient into (``takeSpareGrad()``): a training step then allocates and frees no
+    /// gradient tensor for its parameters.
+    public func zeroGrad() {
+        if isKnownUniquelyReferenced(&grad), grad!.ownsMemoryAlone {
+            spareGrad = grad.take()
+        } else {
+            grad = nil
+        }
+    }
+
+    /// The gradient ``zeroGrad()`` kept aside, for a backward function to write this tensor's new
+    /// gradient into (every element), or nil.
+    package func takeSpareGrad() -> Tensor? {
+        guard isKnownUniquelyReferenced(&spareGrad), spareGrad!.shape == shape else { return nil }
+        return spareGrad.take()
+    }
 
     /// Replaces the gradient (used by optimizers' tests and by loading optimizer state).
     package func setGrad(_ g: Tensor?) { grad = g }
