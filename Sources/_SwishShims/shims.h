@@ -217,11 +217,11 @@ static inline __attribute__((always_inline, target("avx2,fma"))) __m256i swish_l
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/* C[0, 0 ... cols) = alpha x + beta C, for the first min(cols, 8) columns. */
-static inline __attribute__((always_inline, target("avx2,fma"))) void swish_store8_avx2(
-    float *c, __m256 x, ptrdiff_t cols, float alpha, float beta) {
+/* C[0, 0 ... 8) = alpha x + beta C, or only the lanes of `mask` unless `full`. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_store8_masked_avx2(
+    float *c, __m256 x, bool full, __m256i mask, float alpha, float beta) {
     __m256 out = alpha == 1 ? x : _mm256_mul_ps(_mm256_set1_ps(alpha), x);
-    if (cols >= 8) {
+    if (full) {
         if (beta != 0) {
             __m256 old = _mm256_loadu_ps(c);
             out = _mm256_add_ps(beta == 1 ? old : _mm256_mul_ps(_mm256_set1_ps(beta), old), out);
@@ -229,12 +229,20 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_stor
         _mm256_storeu_ps(c, out);
         return;
     }
-    const __m256i mask = swish_lanes_avx2(cols);
     if (beta != 0) {
         __m256 old = _mm256_maskload_ps(c, mask);
         out = _mm256_add_ps(beta == 1 ? old : _mm256_mul_ps(_mm256_set1_ps(beta), old), out);
     }
     _mm256_maskstore_ps(c, mask, out);
+}
+
+/* C[0, 0 ... cols) = alpha x + beta C, for the first min(cols, 8) columns. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_store8_avx2(
+    float *c, __m256 x, ptrdiff_t cols, float alpha, float beta) {
+    if (cols >= 8)
+        swish_store8_masked_avx2(c, x, true, _mm256_setzero_si256(), alpha, beta);
+    else
+        swish_store8_masked_avx2(c, x, false, swish_lanes_avx2(cols), alpha, beta);
 }
 
 /* Rows x (8 vecs) tile of C from op(A) rows (element (r, p) at a[r * a_row + p * a_col]) and op(B) rows
@@ -304,6 +312,47 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgem
     swish_store8_avx2(c, sum, cols, alpha, beta);
 }
 
+/* C[m x n] for sums of K <= 4 terms (a weight's gradient over a batch of up to 4 rows): op(B)'s K rows,
+ * 16 columns at a time (8 for the last block when that is enough), are loaded once and kept in registers
+ * while every row of C is computed from them: K broadcasts and fused multiply-adds per vector. The tiles
+ * above would load them again for every 4 rows. Each element gets the same operations as in a tile. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgemm_short_sum_avx2(
+    const int K, ptrdiff_t m, ptrdiff_t n, const float *a, ptrdiff_t a_row, ptrdiff_t a_col, const float *bp,
+    ptrdiff_t ldp, float *c, ptrdiff_t ldc, float alpha, float beta) {
+    for (ptrdiff_t j = 0; j < n; j += 16) {
+        const ptrdiff_t cols = n - j;
+        const __m256i mask0 = swish_lanes_avx2(cols), mask1 = swish_lanes_avx2(cols - 8);
+        __m256 b0[4], b1[4];
+        _Pragma("clang loop unroll(full)")
+        for (int p = 0; p < K; p++) {
+            const float *row = bp + p * ldp + j;
+            b0[p] = cols >= 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, mask0);
+            b1[p] = cols >= 16 ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, mask1);
+        }
+        if (cols > 8) {
+            for (ptrdiff_t i = 0; i < m; i++) {
+                __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+                _Pragma("clang loop unroll(full)")
+                for (int p = 0; p < K; p++) {
+                    const __m256 ar = _mm256_broadcast_ss(a + i * a_row + p * a_col);
+                    acc0 = _mm256_fmadd_ps(ar, b0[p], acc0);
+                    acc1 = _mm256_fmadd_ps(ar, b1[p], acc1);
+                }
+                swish_store8_masked_avx2(c + i * ldc + j, acc0, true, mask0, alpha, beta);
+                swish_store8_masked_avx2(c + i * ldc + j + 8, acc1, cols >= 16, mask1, alpha, beta);
+            }
+        } else {
+            for (ptrdiff_t i = 0; i < m; i++) {
+                __m256 acc0 = _mm256_setzero_ps();
+                _Pragma("clang loop unroll(full)")
+                for (int p = 0; p < K; p++)
+                    acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + i * a_row + p * a_col), b0[p], acc0);
+                swish_store8_masked_avx2(c + i * ldc + j, acc0, cols >= 8, mask0, alpha, beta);
+            }
+        }
+    }
+}
+
 static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgemm_small_body_avx2(
     bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
     ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *panel) {
@@ -323,6 +372,13 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgem
         bp = panel;
     }
     const ptrdiff_t a_row = trans_a ? 1 : lda, a_col = trans_a ? lda : 1;
+    switch (k) {
+    case 1: swish_sgemm_short_sum_avx2(1, m, n, a, a_row, a_col, bp, ldp, c, ldc, alpha, beta); return;
+    case 2: swish_sgemm_short_sum_avx2(2, m, n, a, a_row, a_col, bp, ldp, c, ldc, alpha, beta); return;
+    case 3: swish_sgemm_short_sum_avx2(3, m, n, a, a_row, a_col, bp, ldp, c, ldc, alpha, beta); return;
+    case 4: swish_sgemm_short_sum_avx2(4, m, n, a, a_row, a_col, bp, ldp, c, ldc, alpha, beta); return;
+    default: break;
+    }
     ptrdiff_t i = 0;
     /* Four rows by 16 columns, then what is left two rows and one row at a time by 32 columns: enough
      * independent sums in flight to hide the fused multiply-add's latency. The last column block of each

@@ -85,14 +85,15 @@ import Testing
 
     @Test func smallKernelMatchesADoublePrecisionProduct() throws {
         try #require(_Kernels.hasAVX2, "the small-product kernel needs AVX2 and FMA")
-        // Sizes around the tiles (4 x 16, 2 x 32, 1 x 32, 8 dot products of 8 lanes) and their tails.
+        // Sizes around the tiles (4 x 16, 2 x 32, 1 x 32, 8 dot products of 8 lanes) and their tails; sums
+        // of 1 to 4 terms take their own path (a weight's gradient over a small batch).
         let sizes = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 40]
         var checked = 0, seed: UInt64 = 1
         for transA in [false, true] {
             for transB in [false, true] {
                 for (idx, m) in sizes.enumerated() {
                     for n in [sizes[(idx * 5 + 1) % sizes.count], sizes[(idx * 3 + 4) % sizes.count], 64] {
-                        for k in [sizes[(idx * 7 + 2) % sizes.count], 1, 130] {
+                        for k in [sizes[(idx * 7 + 2) % sizes.count], 1, 2, 4, 130] {
                             let (alpha, beta): (Float, Float) = [(1, 0), (1, 1), (-0.5, 0.25), (2, 0)][Int(seed % 4)]
                             let t = Case(transA, transB, m, n, k, alpha: alpha, beta: beta, seed: seed)
                             seed += 1
@@ -104,7 +105,7 @@ import Testing
                 }
             }
         }
-        #expect(checked == 4 * 14 * 9)
+        #expect(checked == 4 * 14 * 15)
     }
 
     @Test func aRowHasTheSameBitsWhateverTheBatch() throws {
@@ -113,9 +114,11 @@ import Testing
         try #require(_Kernels.hasAVX2, "the small-product kernel needs AVX2 and FMA")
         for transA in [false, true] {
             for transB in [false, true] {
-                let t = Case(transA, transB, 11, 21, 37, alpha: 1, beta: 1, seed: 99)
-                let whole = t.small(), rows = t.small(rowByRow: true)
-                #expect(whole.map(\.bitPattern) == rows.map(\.bitPattern), "\(transA) \(transB)")
+                for k in [37, 2] {
+                    let t = Case(transA, transB, 11, 21, k, alpha: 1, beta: 1, seed: 99)
+                    let whole = t.small(), rows = t.small(rowByRow: true)
+                    #expect(whole.map(\.bitPattern) == rows.map(\.bitPattern), "\(transA) \(transB) k=\(k)")
+                }
             }
         }
     }
