@@ -312,6 +312,65 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgem
     swish_store8_avx2(c, sum, cols, alpha, beta);
 }
 
+/* C[i, j ... j + cols) and C[i + 1, j ... j + cols) for cols <= 4: two rows of A (a0, a1) against four
+ * rows of B at a time, so that each chunk of B is loaded once for both rows and the eight sums fill one
+ * reduction tree. Lane for lane, term for term, the same arithmetic as swish_sgemm_dot8_avx2 (the
+ * accumulators are ordered row 0's four columns, then row 1's): a row has the same bits either way. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgemm_dot2x4_avx2(
+    ptrdiff_t k, const float *a0, const float *a1, const float *b, ptrdiff_t ldb, float *c0, float *c1,
+    ptrdiff_t cols, float alpha, float beta) {
+    const float *w0 = b, *w1 = b + (cols > 1 ? ldb : 0), *w2 = b + (cols > 2 ? 2 * ldb : 0),
+                *w3 = b + (cols > 3 ? 3 * ldb : 0);
+    __m256 acc[8];
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_ps();
+    ptrdiff_t p = 0;
+    for (; p + 8 <= k; p += 8) {
+        const __m256 x0 = _mm256_loadu_ps(a0 + p), x1 = _mm256_loadu_ps(a1 + p);
+        const __m256 v0 = _mm256_loadu_ps(w0 + p), v1 = _mm256_loadu_ps(w1 + p), v2 = _mm256_loadu_ps(w2 + p),
+                     v3 = _mm256_loadu_ps(w3 + p);
+        acc[0] = _mm256_fmadd_ps(x0, v0, acc[0]), acc[1] = _mm256_fmadd_ps(x0, v1, acc[1]);
+        acc[2] = _mm256_fmadd_ps(x0, v2, acc[2]), acc[3] = _mm256_fmadd_ps(x0, v3, acc[3]);
+        acc[4] = _mm256_fmadd_ps(x1, v0, acc[4]), acc[5] = _mm256_fmadd_ps(x1, v1, acc[5]);
+        acc[6] = _mm256_fmadd_ps(x1, v2, acc[6]), acc[7] = _mm256_fmadd_ps(x1, v3, acc[7]);
+    }
+    if (p < k) {
+        const __m256i mask = swish_lanes_avx2(k - p);
+        const __m256 x0 = _mm256_maskload_ps(a0 + p, mask), x1 = _mm256_maskload_ps(a1 + p, mask);
+        const __m256 v0 = _mm256_maskload_ps(w0 + p, mask), v1 = _mm256_maskload_ps(w1 + p, mask),
+                     v2 = _mm256_maskload_ps(w2 + p, mask), v3 = _mm256_maskload_ps(w3 + p, mask);
+        acc[0] = _mm256_fmadd_ps(x0, v0, acc[0]), acc[1] = _mm256_fmadd_ps(x0, v1, acc[1]);
+        acc[2] = _mm256_fmadd_ps(x0, v2, acc[2]), acc[3] = _mm256_fmadd_ps(x0, v3, acc[3]);
+        acc[4] = _mm256_fmadd_ps(x1, v0, acc[4]), acc[5] = _mm256_fmadd_ps(x1, v1, acc[5]);
+        acc[6] = _mm256_fmadd_ps(x1, v2, acc[6]), acc[7] = _mm256_fmadd_ps(x1, v3, acc[7]);
+    }
+    /* The tree of swish_sgemm_dot8_avx2. */
+    __m256 t0 = _mm256_hadd_ps(acc[0], acc[1]), t1 = _mm256_hadd_ps(acc[2], acc[3]);
+    __m256 t2 = _mm256_hadd_ps(acc[4], acc[5]), t3 = _mm256_hadd_ps(acc[6], acc[7]);
+    __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
+    __m256 sum = _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+    if (alpha != 1) sum = _mm256_mul_ps(_mm256_set1_ps(alpha), sum);
+    __m128 r0 = _mm256_castps256_ps128(sum), r1 = _mm256_extractf128_ps(sum, 1);
+    const __m128i mask = cols >= 4 ? _mm_set1_epi32(-1) : _mm256_castsi256_si128(swish_lanes_avx2(cols));
+    if (beta != 0) {
+        __m128 old0 = cols >= 4 ? _mm_loadu_ps(c0) : _mm_maskload_ps(c0, mask);
+        __m128 old1 = cols >= 4 ? _mm_loadu_ps(c1) : _mm_maskload_ps(c1, mask);
+        if (beta != 1) {
+            old0 = _mm_mul_ps(_mm_set1_ps(beta), old0);
+            old1 = _mm_mul_ps(_mm_set1_ps(beta), old1);
+        }
+        r0 = _mm_add_ps(old0, r0);
+        r1 = _mm_add_ps(old1, r1);
+    }
+    if (cols >= 4) {
+        _mm_storeu_ps(c0, r0);
+        _mm_storeu_ps(c1, r1);
+    } else {
+        _mm_maskstore_ps(c0, mask, r0);
+        _mm_maskstore_ps(c1, mask, r1);
+    }
+}
+
 /* C[m x n] for sums of K <= 4 terms (a weight's gradient over a batch of up to 4 rows): op(B)'s K rows,
  * 16 columns at a time (8 for the last block when that is enough), are loaded once and kept in registers
  * while every row of C is computed from them: K broadcasts and fused multiply-adds per vector. The tiles
@@ -357,7 +416,12 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void swish_sgem
     bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
     ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *panel) {
     if (!trans_a && trans_b) {
-        for (ptrdiff_t i = 0; i < m; i++)
+        ptrdiff_t i = 0;
+        for (; i + 2 <= m; i += 2)
+            for (ptrdiff_t j = 0; j < n; j += 4)
+                swish_sgemm_dot2x4_avx2(k, a + i * lda, a + (i + 1) * lda, b + j * ldb, ldb, c + i * ldc + j,
+                                        c + (i + 1) * ldc + j, n - j, alpha, beta);
+        for (; i < m; i++)
             for (ptrdiff_t j = 0; j < n; j += 8)
                 swish_sgemm_dot8_avx2(k, a + i * lda, b + j * ldb, ldb, c + i * ldc + j, n - j, alpha, beta);
         return;
