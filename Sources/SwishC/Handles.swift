@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import Swish
+import Synchronization
 
 /// What a C handle refers to. The raw value is part of each handle's bits, so a handle of one kind
 /// passed where another is expected is caught without touching the object.
@@ -70,21 +71,38 @@ final class Registry: @unchecked Sendable {
         var live = 0
     }
 
-    // A pthread mutex locked and unlocked right here rather than the engine's `Lock`: `Lock.withLock` is
-    // generic and cannot be inlined outside the engine, so every lookup went through an unspecialized
-    // call and a closure, more than the mutex itself costs. pthread (not Synchronization.Mutex) so that
-    // ThreadSanitizer sees it. Every access to `t` is between `lock()` and `unlock()`.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    // Every access to `t` is between `lock()` and `unlock()`: a lock of our own, one atomic
+    // compare-and-swap to take it and one store to give it back, inlined. Every C call takes it once or
+    // twice (looking up its arguments, registering its result), and pthread_mutex_lock and _unlock,
+    // called through the PLT, were 4% of a small training step (chimera_fwd_bwd, scripts/profile.sh).
+    // Sections are short (a slot read or written; a scope's end walks its handles), so a thread that
+    // finds the lock taken yields the processor and retries, then sleeps 50 us between retries if that
+    // goes on. Acquire and release orderings, which ThreadSanitizer follows (it does not follow
+    // Synchronization.Mutex's futex, and reported races through it).
+    private let locked = Atomic<Bool>(false)
     @exclusivity(unchecked) private var t = Table()
 
-    private init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
+    private init() {}
+
+    @inline(__always) private func lock() {
+        if locked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { return }
+        lockContended()
     }
 
-    @inline(__always) private func lock() { pthread_mutex_lock(mutex) }
-    @inline(__always) private func unlock() { pthread_mutex_unlock(mutex) }
+    @inline(never) private func lockContended() {
+        var attempts = 0
+        while true {
+            if !locked.load(ordering: .relaxed),
+                locked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+            {
+                return
+            }
+            attempts += 1
+            if attempts < 100 { _ = sched_yield() } else { usleep(50) }
+        }
+    }
+
+    @inline(__always) private func unlock() { locked.store(false, ordering: .releasing) }
 
     private static func encode(index: Int, generation: UInt32, kind: HandleKind) -> OpaquePointer {
         let v =

@@ -266,7 +266,7 @@ public final class Tensor {
     /// Forgets the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`, the default since 2.0).
     ///
     /// A gradient nothing else refers to is kept aside, out of sight, for the next backward to compute
-    /// this tensor's gradient into (``takeSpareGrad()``): a training step then allocates and frees no
+    /// this tensor's gradient into (`takeSpareGrad()`): a training step then allocates and frees no
     /// gradient tensor for its parameters.
     public func zeroGrad() {
         if isKnownUniquelyReferenced(&grad), grad!.ownsMemoryAlone {
