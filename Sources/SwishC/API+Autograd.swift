@@ -43,7 +43,7 @@ public func swish_backward_ex(_ t: OpaquePointer?, _ grad: OpaquePointer?, _ ret
 public func swish_tensor_grad(_ t: OpaquePointer?) -> OpaquePointer? {
     do {
         guard let g = try tensorArg(t, "t").grad else { return nil }
-        return try Registry.shared.register(g, kind: .tensor)
+        return try Registry.register(g, kind: .tensor)
     } catch {
         fail(error, #function)
         return nil

@@ -50,7 +50,7 @@ public func swish_status_string(_ s: Int32) -> UnsafePointer<CChar> {
 public func swish_tensor_free(_ t: OpaquePointer?) -> Int32 {
     guard let t else { return Status.ok.rawValue }
     return returnStatus {
-        if let p = Registry.shared.release(t, kind: .tensor) { throw handleProblem(p, expected: .tensor, "t", t) }
+        if let p = Registry.release(t, kind: .tensor) { throw handleProblem(p, expected: .tensor, "t", t) }
     }
 }
 
@@ -75,19 +75,19 @@ public func swish_scope_end() -> Int32 {
 public func swish_keep(_ t: OpaquePointer?) -> OpaquePointer? {
     returnValue(nil) {
         _ = try tensorArg(t, "t")
-        Registry.shared.unscope(t!)
+        Registry.unscope(t!)
         return t
     }
 }
 
 @_cdecl("swish_live_handles")
-public func swish_live_handles() -> Int64 { Int64(Registry.shared.liveCount) }
+public func swish_live_handles() -> Int64 { Int64(Registry.liveCount) }
 
 // MARK: Generators
 
 @_cdecl("swish_generator_new")
 public func swish_generator_new(_ seed: UInt64) -> OpaquePointer? {
-    returnValue(nil) { try Registry.shared.register(Generator(seed: seed), kind: .generator, scoped: false) }
+    returnValue(nil) { try Registry.register(Generator(seed: seed), kind: .generator, scoped: false) }
 }
 
 @_cdecl("swish_generator_seed")
@@ -103,7 +103,7 @@ public func swish_generator_seed(_ g: OpaquePointer?, _ seed: UInt64) -> Int32 {
 public func swish_generator_free(_ g: OpaquePointer?) -> Int32 {
     guard let g else { return Status.ok.rawValue }
     return returnStatus {
-        if let p = Registry.shared.release(g, kind: .generator) { throw handleProblem(p, expected: .generator, "gen", g) }
+        if let p = Registry.release(g, kind: .generator) { throw handleProblem(p, expected: .generator, "gen", g) }
     }
 }
 

@@ -19,7 +19,7 @@ func moduleArg(_ h: OpaquePointer?, _ name: String) throws -> Module {
 @inline(__always)
 func returnModule(function: String = #function, _ body: () throws -> Module) -> OpaquePointer? {
     do {
-        return try Registry.shared.register(try body(), kind: .module, scoped: false)
+        return try Registry.register(try body(), kind: .module, scoped: false)
     } catch {
         fail(error, function)
         return nil
@@ -54,7 +54,7 @@ func stateDictArg(_ h: OpaquePointer?, _ name: String) throws -> StateDictBox {
 @inline(__always)
 func returnStateDict(function: String = #function, _ body: () throws -> StateDict) -> OpaquePointer? {
     do {
-        return try Registry.shared.register(StateDictBox(try body()), kind: .stateDict, scoped: false)
+        return try Registry.register(StateDictBox(try body()), kind: .stateDict, scoped: false)
     } catch {
         fail(error, function)
         return nil
@@ -158,7 +158,7 @@ public func swish_identity_new() -> OpaquePointer? { returnModule { Identity() }
 public func swish_module_free(_ m: OpaquePointer?) -> Int32 {
     guard let m else { return Status.ok.rawValue }
     return returnStatus {
-        if let p = Registry.shared.release(m, kind: .module) { throw handleProblem(p, expected: .module, "m", m) }
+        if let p = Registry.release(m, kind: .module) { throw handleProblem(p, expected: .module, "m", m) }
     }
 }
 
@@ -238,12 +238,12 @@ final class CustomModule: Module {
     override var typeName: String { name }
 
     override func forward(_ input: Tensor) throws -> Tensor {
-        let selfHandle = try Registry.shared.register(self, kind: .module, scoped: false)
-        defer { _ = Registry.shared.release(selfHandle, kind: .module) }
+        let selfHandle = try Registry.register(self, kind: .module, scoped: false)
+        defer { _ = Registry.release(selfHandle, kind: .module) }
         var output: Tensor? = nil
         var badHandle: (any Error)? = nil
         let (returned, status, message) = try withCallbackScope({ () throws -> OpaquePointer? in
-            let x = try Registry.shared.register(input, kind: .tensor)  // freed with the callback's scope
+            let x = try Registry.register(input, kind: .tensor)  // freed with the callback's scope
             guard let r = forwardFn(selfHandle, x, userdata) else { return nil }
             // Take the tensor before the scope frees its handle.
             do {
@@ -359,8 +359,8 @@ public func swish_module_apply(
         let root = try moduleArg(m, "m")
         guard let fn else { throw SwishError.invalidArgument("argument 'fn' is NULL") }
         try root.apply { module in
-            let handle = try Registry.shared.register(module, kind: .module, scoped: false)
-            defer { _ = Registry.shared.release(handle, kind: .module) }
+            let handle = try Registry.register(module, kind: .module, scoped: false)
+            defer { _ = Registry.release(handle, kind: .module) }
             let (code, status, message) = try withCallbackScope({ fn(handle, userdata) }, succeeded: { $0 == 0 })
             if code != 0 {
                 if status == .ok {
@@ -484,7 +484,7 @@ func reportIncompatibleKeys(
             let t = (try? module._parameter(key)) ?? (try? module._buffer(key))
             return (key, try t ?? Tensor._full([0], 0))
         }
-        missingOut.pointee = try Registry.shared.register(
+        missingOut.pointee = try Registry.register(
             StateDictBox(StateDict(missing)), kind: .stateDict, scoped: false)
     }
     if let unexpectedOut {
@@ -492,7 +492,7 @@ func reportIncompatibleKeys(
             guard let t = source[key] else { throw SwishError.internal("unexpected key '\(key)' is not in the state dict") }
             return (key, t)
         }
-        unexpectedOut.pointee = try Registry.shared.register(
+        unexpectedOut.pointee = try Registry.register(
             StateDictBox(StateDict(unexpected)), kind: .stateDict, scoped: false)
     }
 }
@@ -504,7 +504,7 @@ public func swish_state_dict_new() -> OpaquePointer? { returnStateDict { StateDi
 public func swish_state_dict_free(_ sd: OpaquePointer?) -> Int32 {
     guard let sd else { return Status.ok.rawValue }
     return returnStatus {
-        if let p = Registry.shared.release(sd, kind: .stateDict) {
+        if let p = Registry.release(sd, kind: .stateDict) {
             throw handleProblem(p, expected: .stateDict, "sd", sd)
         }
     }

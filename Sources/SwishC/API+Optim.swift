@@ -29,7 +29,7 @@ private func moduleParameters(_ m: OpaquePointer?) throws -> [Tensor] {
 /// Registers a new optimizer handle owned by the caller (never by a scope).
 private func returnOptimizer(function: String = #function, _ body: () throws -> Optimizer) -> OpaquePointer? {
     do {
-        return try Registry.shared.register(try body(), kind: .optimizer, scoped: false)
+        return try Registry.register(try body(), kind: .optimizer, scoped: false)
     } catch {
         fail(error, function)
         return nil
@@ -191,7 +191,7 @@ public func swish_optimizer_num_params(_ opt: OpaquePointer?) -> Int64 {
 public func swish_optimizer_free(_ opt: OpaquePointer?) -> Int32 {
     guard let opt else { return Status.ok.rawValue }
     return returnStatus {
-        if let p = Registry.shared.release(opt, kind: .optimizer) { throw handleProblem(p, expected: .optimizer, "opt", opt) }
+        if let p = Registry.release(opt, kind: .optimizer) { throw handleProblem(p, expected: .optimizer, "opt", opt) }
     }
 }
 

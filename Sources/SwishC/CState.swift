@@ -74,7 +74,7 @@ final class CState {
         var objects: [AnyObject] = []
         swap(&objects, &released)
         scopeHandles.withUnsafeBufferPointer {
-            Registry.shared.releaseScope(scope.id, handles: UnsafeBufferPointer(rebasing: $0[scope.start...]), into: &objects)
+            Registry.releaseScope(scope.id, handles: UnsafeBufferPointer(rebasing: $0[scope.start...]), into: &objects)
         }
         if scope.start == 0 && scopeHandles.capacity > CState.keptCapacity {
             scopeHandles = []

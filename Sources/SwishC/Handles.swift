@@ -39,9 +39,10 @@ enum HandleKind: UInt64, CustomStringConvertible {
 ///
 /// Each handle is one owned reference: freeing it releases that reference, and the object lives on while
 /// other handles or containers (a Sequential, an optimizer) still hold it.
-final class Registry: @unchecked Sendable {
-    static let shared = Registry()
-
+///
+/// All of it is static, with constant initial values: the compiler initializes it when the library is
+/// loaded, so using it costs no `swift_once` call (a `static let shared = Registry()` did, on every C call).
+enum Registry {
     private static let magic: UInt64 = 0x5A1 << 52
     private static let magicMask: UInt64 = 0xFFF << 52
     private static let indexBits: UInt64 = 24
@@ -64,7 +65,8 @@ final class Registry: @unchecked Sendable {
     /// and an array added a uniqueness and a bounds check to each. Freed slots are chained through
     /// `nextFree` and reused last-freed first.
     struct Table {
-        var slots = UnsafeMutablePointer<Slot>.allocate(capacity: 0)
+        /// nil until the first handle (`count` is 0 until then, so nothing reads it).
+        var slots: UnsafeMutablePointer<Slot>? = nil
         var capacity = 0
         var count = 0
         var firstFree: Int32 = -1
@@ -79,17 +81,15 @@ final class Registry: @unchecked Sendable {
     // finds the lock taken yields the processor and retries, then sleeps 50 us between retries if that
     // goes on. Acquire and release orderings, which ThreadSanitizer follows (it does not follow
     // Synchronization.Mutex's futex, and reported races through it).
-    private let locked = Atomic<Bool>(false)
-    @exclusivity(unchecked) private var t = Table()
+    private static let locked = Atomic<Bool>(false)
+    nonisolated(unsafe) private static var t = Table()
 
-    private init() {}
-
-    @inline(__always) private func lock() {
+    @inline(__always) private static func lock() {
         if locked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { return }
         lockContended()
     }
 
-    @inline(never) private func lockContended() {
+    @inline(never) private static func lockContended() {
         var attempts = 0
         while true {
             if !locked.load(ordering: .relaxed),
@@ -102,7 +102,7 @@ final class Registry: @unchecked Sendable {
         }
     }
 
-    @inline(__always) private func unlock() { locked.store(false, ordering: .releasing) }
+    @inline(__always) private static func unlock() { locked.store(false, ordering: .releasing) }
 
     private static func encode(index: Int, generation: UInt32, kind: HandleKind) -> OpaquePointer {
         let v =
@@ -123,7 +123,7 @@ final class Registry: @unchecked Sendable {
 
     /// Registers `object` and returns a new handle owned by the caller, or by this thread's innermost
     /// scope when one is open and `scoped` is true.
-    func register(_ object: AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
+    static func register(_ object: AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
         guard scoped else { return try insert(object, kind, scope: 0) }
         return try CState.withCurrent { state in
             let scope = state.currentScopeID
@@ -135,22 +135,22 @@ final class Registry: @unchecked Sendable {
 
     /// Puts `object` in a free slot owned by `scope` and returns its handle.
     @inline(__always)
-    private func insert(_ object: AnyObject, _ kind: HandleKind, scope: UInt64) throws -> OpaquePointer {
+    private static func insert(_ object: AnyObject, _ kind: HandleKind, scope: UInt64) throws -> OpaquePointer {
         lock()
         let index: Int
         if t.firstFree >= 0 {
             index = Int(t.firstFree)
-            t.firstFree = t.slots[index].nextFree
+            t.firstFree = t.slots![index].nextFree
         } else if t.count < Registry.maxSlots {
             if t.count == t.capacity { grow() }
             index = t.count
-            (t.slots + index).initialize(to: Slot())
+            (t.slots! + index).initialize(to: Slot())
             t.count += 1
         } else {
             unlock()
             throw SwishError.outOfMemory("too many live handles (\(Registry.maxSlots)); free or scope some")
         }
-        let slot = t.slots + index
+        let slot = t.slots! + index
         slot.pointee.kind = kind
         slot.pointee.object = object
         slot.pointee.scope = scope
@@ -162,11 +162,13 @@ final class Registry: @unchecked Sendable {
 
     /// Doubles the storage. Called with the lock held.
     @inline(never)
-    private func grow() {
+    private static func grow() {
         let capacity = Swift.min(Swift.max(64, t.capacity * 2), Registry.maxSlots)
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
-        slots.moveInitialize(from: t.slots, count: t.count)
-        t.slots.deallocate()
+        if let old = t.slots {
+            slots.moveInitialize(from: old, count: t.count)
+            old.deallocate()
+        }
         t.slots = slots
         t.capacity = capacity
     }
@@ -180,9 +182,9 @@ final class Registry: @unchecked Sendable {
 
     /// The slot index of `h` if it is a live handle of `kind`, else nil. Called with the lock held.
     @inline(__always)
-    private func liveIndex(_ h: OpaquePointer, _ kind: HandleKind) -> Int? {
+    private static func liveIndex(_ h: OpaquePointer, _ kind: HandleKind) -> Int? {
         guard let (index, generation, k) = Registry.decode(h), index < t.count else { return nil }
-        let slot = t.slots + index
+        let slot = t.slots! + index
         // The kind bits must be those of `kind`, and so the slot's: other bits make a forged value.
         guard slot.pointee.generation & Registry.generationMask == generation, slot.pointee.kind == kind,
             k == kind.rawValue
@@ -192,9 +194,9 @@ final class Registry: @unchecked Sendable {
 
     /// What is wrong with `h`, which `liveIndex` did not accept. Called with the lock held.
     @inline(never)
-    private func problem(_ h: OpaquePointer, _ kind: HandleKind) -> Problem {
+    private static func problem(_ h: OpaquePointer, _ kind: HandleKind) -> Problem {
         guard let (index, generation, k) = Registry.decode(h), index < t.count else { return .garbage }
-        let slot = t.slots[index]
+        let slot = t.slots![index]
         guard slot.generation & Registry.generationMask == generation, let sk = slot.kind else { return .freed }
         // Kind bits other than those the slot's handle was issued with: a forged value, not a handle.
         guard k == sk.rawValue else { return .garbage }
@@ -204,7 +206,7 @@ final class Registry: @unchecked Sendable {
 
     /// The object behind a live handle of `kind`, or what is wrong with the handle.
     @inline(__always)
-    func object(_ h: OpaquePointer?, kind: HandleKind) throws(Problem) -> AnyObject {
+    static func object(_ h: OpaquePointer?, kind: HandleKind) throws(Problem) -> AnyObject {
         guard let h else { throw .null }
         lock()
         guard let index = liveIndex(h, kind) else {
@@ -212,7 +214,7 @@ final class Registry: @unchecked Sendable {
             unlock()
             throw p
         }
-        let object = t.slots[index].object!
+        let object = t.slots![index].object!
         unlock()
         return object
     }
@@ -221,8 +223,8 @@ final class Registry: @unchecked Sendable {
     /// free other things) and moves its generation on, so later uses of the handle are detected. Called
     /// with the lock held.
     @inline(__always)
-    private func free(_ index: Int) -> AnyObject? {
-        let slot = t.slots + index
+    private static func free(_ index: Int) -> AnyObject? {
+        let slot = t.slots! + index
         let object = slot.pointee.object.take()
         slot.pointee.kind = nil
         slot.pointee.scope = 0
@@ -234,7 +236,7 @@ final class Registry: @unchecked Sendable {
     }
 
     /// Releases the handle: its slot is freed and its generation moves on, so later uses are detected.
-    func release(_ h: OpaquePointer, kind: HandleKind) -> Problem? {
+    static func release(_ h: OpaquePointer, kind: HandleKind) -> Problem? {
         lock()
         guard let index = liveIndex(h, kind) else {
             let p = problem(h, kind)
@@ -249,11 +251,11 @@ final class Registry: @unchecked Sendable {
 
     /// Frees every handle in `handles` that is still live and still owned by `scope`, and appends their
     /// objects to `released`: the caller releases them, outside the lock (their deinits may free other things).
-    func releaseScope(_ scope: UInt64, handles: UnsafeBufferPointer<OpaquePointer>, into released: inout [AnyObject]) {
+    static func releaseScope(_ scope: UInt64, handles: UnsafeBufferPointer<OpaquePointer>, into released: inout [AnyObject]) {
         lock()
         for h in handles {
             guard let (index, generation, _) = Registry.decode(h), index < t.count else { continue }
-            let slot = t.slots + index
+            let slot = t.slots! + index
             guard slot.pointee.generation & Registry.generationMask == generation, slot.pointee.kind != nil,
                 slot.pointee.scope == scope
             else { continue }
@@ -263,17 +265,17 @@ final class Registry: @unchecked Sendable {
     }
 
     /// Moves a live handle out of any scope: the caller owns it from now on.
-    func unscope(_ h: OpaquePointer) {
+    static func unscope(_ h: OpaquePointer) {
         guard let (index, generation, _) = Registry.decode(h) else { return }
         lock()
-        if index < t.count, t.slots[index].generation & Registry.generationMask == generation, t.slots[index].kind != nil {
-            t.slots[index].scope = 0
+        if index < t.count, t.slots![index].generation & Registry.generationMask == generation, t.slots![index].kind != nil {
+            t.slots![index].scope = 0
         }
         unlock()
     }
 
     /// Number of live handles (for leak tests).
-    var liveCount: Int {
+    static var liveCount: Int {
         lock()
         defer { unlock() }
         return t.live

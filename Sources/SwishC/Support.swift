@@ -41,7 +41,7 @@ extension SwishError {
 @inline(__always)
 func returnTensor(function: String = #function, _ body: () throws -> Tensor) -> OpaquePointer? {
     do {
-        return try Registry.shared.register(try body(), kind: .tensor)
+        return try Registry.register(try body(), kind: .tensor)
     } catch {
         fail(error, function)
         return nil
@@ -94,7 +94,7 @@ func handleProblem(_ p: Registry.Problem, expected: HandleKind, _ name: String, 
 func handleArg<T: AnyObject>(_ h: OpaquePointer?, _ kind: HandleKind, _ name: String, as: T.Type) throws -> T {
     do {
         // The registry holds only objects of the class its kind stands for.
-        return unsafeDowncast(try Registry.shared.object(h, kind: kind), to: T.self)
+        return unsafeDowncast(try Registry.object(h, kind: kind), to: T.self)
     } catch {
         throw handleProblem(error, expected: kind, name, h)
     }
