@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -13,7 +14,16 @@ package enum _Kernels {
     /// Whether the optimizer updates and small matrix products use their AVX2 builds
     /// (Sources/_SwishShims/shims.h): when the processor has AVX2 and FMA, unless `SWISH_NO_AVX2` is set in
     /// the environment (to compare the portable path: Swift loops and OpenBLAS).
-    package static let hasAVX2: Bool = processorHasAVX2 && getenv("SWISH_NO_AVX2") == nil
+    /// Asked for every product: kept in an atomic with a constant initial value (0: not known yet, 1: no,
+    /// 2: yes) rather than a lazy `static let`, whose every read is a `swift_once` call.
+    package static var hasAVX2: Bool {
+        let known = _hasAVX2.load(ordering: .relaxed)
+        if known != 0 { return known == 2 }
+        let has = processorHasAVX2 && getenv("SWISH_NO_AVX2") == nil
+        _hasAVX2.store(has ? 2 : 1, ordering: .relaxed)  // two threads racing here store the same value
+        return has
+    }
+    private static let _hasAVX2 = Atomic<UInt8>(0)
 
     // MARK: Elementwise
 
