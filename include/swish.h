@@ -511,7 +511,11 @@ swish_tensor *swish_tensor_grad(const swish_tensor *t);
 /** 1 if `t` has an accumulated gradient, 0 if not, -1 on error. */
 int swish_tensor_has_grad(const swish_tensor *t);
 
-/** Forgets `t`'s gradient (PyTorch's zero_grad with set_to_none=True, its default). */
+/**
+ * Forgets `t`'s gradient (PyTorch's zero_grad with set_to_none=True, its default): swish_tensor_grad() then
+ * gives NULL. A gradient no handle or view holds keeps its memory, out of sight, for the next backward to
+ * write `t`'s gradient into.
+ */
 swish_status swish_tensor_zero_grad(swish_tensor *t);
 
 /** Makes a non-leaf keep its gradient after backward (tensor.retain_grad()). A no-op on leaves. */
@@ -803,7 +807,10 @@ swish_status swish_module_eval(swish_module *m);
 /** 1 if `m` is in training mode (the default), 0 in evaluation mode, -1 on error. */
 int swish_module_is_training(const swish_module *m);
 
-/** Forgets the gradient of every parameter of `m` and its descendants (zero_grad(), set_to_none=True). */
+/**
+ * Forgets the gradient of every parameter of `m` and its descendants (zero_grad(), set_to_none=True), as
+ * swish_tensor_zero_grad() does for each.
+ */
 swish_status swish_module_zero_grad(swish_module *m);
 
 /**
@@ -1150,7 +1157,10 @@ swish_optimizer *swish_yogi_new_module(swish_module *m, const swish_yogi_options
  */
 swish_status swish_optimizer_step(swish_optimizer *opt);
 
-/** Forgets the gradient of every parameter (PyTorch's zero_grad(), which sets them to None). */
+/**
+ * Forgets the gradient of every parameter (PyTorch's zero_grad(), which sets them to None), as
+ * swish_tensor_zero_grad() does for each.
+ */
 swish_status swish_optimizer_zero_grad(swish_optimizer *opt);
 
 /** The learning rate the next step uses, or NaN on error. */
