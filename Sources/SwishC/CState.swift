@@ -103,18 +103,7 @@ final class CState {
     // A pthread key of its own rather than the engine's ThreadLocal: `ThreadLocal.value` is generic and
     // cannot be specialized or inlined outside the engine, which made each read several times the cost
     // of pthread_getspecific, and every tensor a C call returns reads it (to find the open scope).
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        let rc = pthread_key_create(&key) { raw in
-            #if canImport(Darwin)
-                Unmanaged<CState>.fromOpaque(raw).release()
-            #else
-                if let raw { Unmanaged<CState>.fromOpaque(raw).release() }
-            #endif
-        }
-        precondition(rc == 0, "Swish: pthread_key_create failed")
-        return key
-    }()
+    private static let key: pthread_key_t = makeObjectKey()
 
     @inline(never)
     private static func makeCurrent() -> CState {

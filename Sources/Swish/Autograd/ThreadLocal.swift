@@ -43,15 +43,7 @@ package struct ThreadLocal<Value: ThreadLocalValue>: ~Copyable, Sendable {
     private func makeValue() -> Value {
         var k = keyPlusOne.load(ordering: .acquiring)
         if k == 0 {
-            var key = pthread_key_t()
-            let rc = pthread_key_create(&key) { raw in
-                #if canImport(Darwin)
-                    Unmanaged<AnyObject>.fromOpaque(raw).release()
-                #else
-                    if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
-                #endif
-            }
-            precondition(rc == 0, "Swish: pthread_key_create failed")
+            let key = makeObjectKey()
             let (won, current) = keyPlusOne.compareExchange(
                 expected: 0, desired: UInt(key) + 1, ordering: .acquiringAndReleasing)
             if won {
@@ -65,4 +57,19 @@ package struct ThreadLocal<Value: ThreadLocalValue>: ~Copyable, Sendable {
         pthread_setspecific(pthread_key_t(k - 1), Unmanaged.passRetained(value).toOpaque())
         return value
     }
+}
+
+/// A new pthread key whose destructor releases the object a thread stored under it (as one retained
+/// reference, `Unmanaged.passRetained`) when the thread exits.
+package func makeObjectKey() -> pthread_key_t {
+    var key = pthread_key_t()
+    let rc = pthread_key_create(&key) { raw in
+        #if canImport(Darwin)
+            Unmanaged<AnyObject>.fromOpaque(raw).release()
+        #else
+            if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+        #endif
+    }
+    precondition(rc == 0, "Swish: pthread_key_create failed")
+    return key
 }
