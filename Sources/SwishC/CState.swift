@@ -88,27 +88,32 @@ final class CState {
     }
 
     /// This thread's state, created on first use and released when the thread exits.
-    static var current: CState {
-        if let raw = pthread_getspecific(key) { return Unmanaged<CState>.fromOpaque(raw).takeUnretainedValue() }
-        return makeCurrent()
+    static var current: CState { unmanagedCurrent.takeUnretainedValue() }
+
+    /// This thread's state, not retained: the thread holds it until it exits.
+    @inline(__always)
+    static var unmanagedCurrent: Unmanaged<CState> {
+        let k = keyPlusOne.load(ordering: .acquiring)
+        if k != 0, let raw = pthread_getspecific(pthread_key_t(k - 1)) { return Unmanaged<CState>.fromOpaque(raw) }
+        return Unmanaged.passUnretained(makeCurrent())
     }
 
     /// Runs `body` on this thread's state without retaining it: the thread holds it until it exits.
     @inline(__always)
     static func withCurrent<R>(_ body: (CState) throws -> R) rethrows -> R {
-        guard let raw = pthread_getspecific(key) else { return try body(makeCurrent()) }
-        return try Unmanaged<CState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+        try unmanagedCurrent._withUnsafeGuaranteedRef(body)
     }
 
-    // A pthread key of its own rather than the engine's ThreadLocal: `ThreadLocal.value` is generic and
-    // cannot be specialized or inlined outside the engine, which made each read several times the cost
-    // of pthread_getspecific, and every tensor a C call returns reads it (to find the open scope).
-    private static let key: pthread_key_t = makeObjectKey()
+    // The pthread key (plus one, 0 until the first state is made) in an atomic with a constant initial
+    // value, read inline: every tensor a C call returns reads it (to find the open scope). A global made at
+    // run time would go through swift_once on every read, and the engine's generic ThreadLocal cannot be
+    // specialized or inlined outside the engine.
+    private static let keyPlusOne = Atomic<UInt>(0)
 
     @inline(never)
     private static func makeCurrent() -> CState {
         let state = CState()
-        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        storeThreadObject(state, key: keyPlusOne)
         return state
     }
 

@@ -123,19 +123,21 @@ enum Registry {
 
     /// Registers `object` and returns a new handle owned by the caller, or by this thread's innermost
     /// scope when one is open and `scoped` is true.
-    static func register(_ object: AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
+    ///
+    /// `object` is consumed: the caller's reference moves into the table (a reference copied in and the
+    /// caller's released after were two atomic operations per tensor a C call returns).
+    static func register(_ object: consuming AnyObject, kind: HandleKind, scoped: Bool = true) throws -> OpaquePointer {
         guard scoped else { return try insert(object, kind, scope: 0) }
-        return try CState.withCurrent { state in
-            let scope = state.currentScopeID
-            let handle = try insert(object, kind, scope: scope)
-            if scope != 0 { state.scopeHandles.append(handle) }
-            return handle
-        }
+        let state = CState.unmanagedCurrent
+        let scope = state._withUnsafeGuaranteedRef { $0.currentScopeID }
+        let handle = try insert(object, kind, scope: scope)
+        if scope != 0 { state._withUnsafeGuaranteedRef { $0.scopeHandles.append(handle) } }
+        return handle
     }
 
     /// Puts `object` in a free slot owned by `scope` and returns its handle.
     @inline(__always)
-    private static func insert(_ object: AnyObject, _ kind: HandleKind, scope: UInt64) throws -> OpaquePointer {
+    private static func insert(_ object: consuming AnyObject, _ kind: HandleKind, scope: UInt64) throws -> OpaquePointer {
         lock()
         let index: Int
         if t.firstFree >= 0 {
@@ -152,7 +154,7 @@ enum Registry {
         }
         let slot = t.slots! + index
         slot.pointee.kind = kind
-        slot.pointee.object = object
+        slot.pointee.object = consume object
         slot.pointee.scope = scope
         let generation = slot.pointee.generation
         t.live += 1

@@ -15,11 +15,11 @@ package protocol ThreadLocalValue: AnyObject {
 /// Built on a pthread key because Swift has no thread-local storage class; reading it costs one
 /// `pthread_getspecific`. Declare it as a `static let`: its only field is an atomic with a constant
 /// initial value, so the compiler initializes such a global when the library is loaded, and reading it
-/// costs a load. (A global holding an object is initialized lazily instead, and every read of it goes
-/// through `swift_once`: the block cache is read for every tensor allocated and freed, grad mode for every
-/// op.) The pthread key is made by the first use.
+/// costs a load. (A global holding anything made at run time is initialized lazily instead, and every read
+/// of it goes through `swift_once`: the block cache is read for every tensor allocated and freed, grad mode
+/// for every op.) The pthread key is made by the first use.
 package struct ThreadLocal<Value: ThreadLocalValue>: ~Copyable, Sendable {
-    /// The pthread key plus one; 0 until the first use.
+    /// The pthread key plus one; 0 until the first use (``storeThreadObject(_:key:)``).
     private let keyPlusOne = Atomic<UInt>(0)
 
     package init() {}
@@ -38,38 +38,39 @@ package struct ThreadLocal<Value: ThreadLocalValue>: ~Copyable, Sendable {
         return body(makeValue())
     }
 
-    /// Makes the calling thread's object, and the key first if no thread has yet.
+    /// Makes the calling thread's object.
     @inline(never)
     private func makeValue() -> Value {
-        var k = keyPlusOne.load(ordering: .acquiring)
-        if k == 0 {
-            let key = makeObjectKey()
-            let (won, current) = keyPlusOne.compareExchange(
-                expected: 0, desired: UInt(key) + 1, ordering: .acquiringAndReleasing)
-            if won {
-                k = UInt(key) + 1
-            } else {  // another thread made the key first
-                pthread_key_delete(key)
-                k = current
-            }
-        }
         let value = Value()
-        pthread_setspecific(pthread_key_t(k - 1), Unmanaged.passRetained(value).toOpaque())
+        storeThreadObject(value, key: keyPlusOne)
         return value
     }
 }
 
-/// A new pthread key whose destructor releases the object a thread stored under it (as one retained
-/// reference, `Unmanaged.passRetained`) when the thread exits.
-package func makeObjectKey() -> pthread_key_t {
-    var key = pthread_key_t()
-    let rc = pthread_key_create(&key) { raw in
-        #if canImport(Darwin)
-            Unmanaged<AnyObject>.fromOpaque(raw).release()
-        #else
-            if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
-        #endif
+/// Makes `object` the calling thread's value of the pthread key `keyPlusOne` holds (plus one), retained
+/// until the thread exits; makes the key first, and stores it there, if no thread has yet. The key's
+/// value on this thread must be empty. Shared by ``ThreadLocal`` and the C layer's per-thread state,
+/// which keeps its key the same way (an atomic with a constant initial value) but reads it inline.
+package func storeThreadObject(_ object: AnyObject, key keyPlusOne: borrowing Atomic<UInt>) {
+    var k = keyPlusOne.load(ordering: .acquiring)
+    if k == 0 {
+        var key = pthread_key_t()
+        let rc = pthread_key_create(&key) { raw in
+            #if canImport(Darwin)
+                Unmanaged<AnyObject>.fromOpaque(raw).release()
+            #else
+                if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+            #endif
+        }
+        precondition(rc == 0, "Swish: pthread_key_create failed")
+        let (won, current) = keyPlusOne.compareExchange(
+            expected: 0, desired: UInt(key) + 1, ordering: .acquiringAndReleasing)
+        if won {
+            k = UInt(key) + 1
+        } else {  // another thread made the key first
+            pthread_key_delete(key)
+            k = current
+        }
     }
-    precondition(rc == 0, "Swish: pthread_key_create failed")
-    return key
+    pthread_setspecific(pthread_key_t(k - 1), Unmanaged.passRetained(object).toOpaque())
 }
