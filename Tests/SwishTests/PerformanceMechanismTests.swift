@@ -221,6 +221,57 @@ import _SwishShims
         #expect(viewed.scalars == expected.map { $0 * 2 }, "nor one a view shares")
     }
 
+    /// zero_grad keeps the tree's parameters between calls; every change to the tree, in the module it is
+    /// called on or in a descendant, makes it look again.
+    @Test func zeroGradFollowsChangesToTheTree() {
+        let x = Tensor.ones([1, 2])
+        let inner = Sequential(Linear(2, 2))
+        let net = Sequential(inner)
+        func step() { net(x).sum().backward() }
+        func allCleared() -> Bool { net.parameters().allSatisfy { $0.grad == nil } }
+        step()
+        net.zeroGrad()
+        net.zeroGrad()  // the second walk finds the tree's reflection settled and keeps the list
+        #expect(allCleared())
+
+        // A parameter replaced in a descendant.
+        let w = Tensor.ones([2, 2], requiresGrad: true)
+        inner[0].weight = w
+        step()
+        #expect(w.grad != nil)
+        net.zeroGrad()
+        #expect(w.grad == nil && allCleared(), "the replacement's gradient is cleared")
+        net.zeroGrad()
+
+        // A child appended to a descendant.
+        let extra = Linear(2, 2)
+        inner.append(extra)
+        step()
+        #expect(extra.weight.grad != nil)
+        net.zeroGrad()
+        #expect(extra.weight.grad == nil && allCleared(), "the new child's gradients are cleared")
+        net.zeroGrad()
+
+        // Parameters a lazy module makes on its first call.
+        let lazy = LazyLinear(3)
+        inner.append(lazy)
+        net.zeroGrad()
+        net.zeroGrad()
+        step()
+        #expect(lazy.weight.grad != nil)
+        net.zeroGrad()
+        #expect(lazy.weight.grad == nil && allCleared(), "the lazy module's new parameters are cleared")
+
+        // A parameter tied into two places is in the list once and cleared.
+        extra.weight = inner[0].weight
+        step()
+        net.zeroGrad()
+        net.zeroGrad()
+        step()
+        net.zeroGrad()
+        #expect(allCleared())
+    }
+
     @Test func backwardHandsOverUnsharedGradientsAndCopiesSharedOnes() {
         let a = Tensor([1, 2, 3], requiresGrad: true), b = Tensor([4, 5, 6], requiresGrad: true)
         // Add's backward passes the same gradient tensor to both inputs: each must get its own copy.

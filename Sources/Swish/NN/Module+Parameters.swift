@@ -40,19 +40,19 @@ extension Module {
     /// Calls `body` on every module of the tree, this one first, each once, in ``namedModules()`` order,
     /// without building names: the walk a training step makes (zero_grad).
     package func _forEachModule(_ body: (Module) -> Void) {
-        var seen: [ObjectIdentifier] = []
-        seen.reserveCapacity(32)  // one allocation for a usual tree, not one per doubling (zero_grad walks every step)
-        func visit(_ m: Module) {
-            let id = ObjectIdentifier(m)
-            guard !seen.contains(id) else { return }
-            seen.append(id)
-            body(m)
-            let children = m._children
-            for i in children.indices { visit(children[i].module) }  // the name is not retained and released
+        // The modules seen so far live on the stack for a usual tree: zero_grad walks every step, and a
+        // heap array was an allocation and a free per step.
+        withUnsafeTemporaryAllocation(of: ObjectIdentifier.self, capacity: 64) { buffer in
+            var seen = _SeenModules(buffer)
+            Module._visitOnce(self, &seen, body)
         }
-        visit(self)
     }
 
+    private static func _visitOnce(_ m: Module, _ seen: inout _SeenModules, _ body: (Module) -> Void) {
+        guard seen.insert(ObjectIdentifier(m)) else { return }
+        body(m)
+        m._forEachChild { _visitOnce($0, &seen, body) }
+    }
     /// Every module in the tree, this one first, each once.
     public func modules() -> [Module] { namedModules().map(\.module) }
 
@@ -280,5 +280,28 @@ extension Module {
     @discardableResult
     public func loadStateDict(_ stateDict: StateDict, strict: Bool = true) -> IncompatibleKeys {
         _trap { try _loadStateDict(stateDict, strict: strict) }
+    }
+}
+
+/// A set of module identities for ``Module/_forEachModule(_:)``: in a caller's buffer while it has room,
+/// then in an array. Linear search: a tree has a few dozen modules.
+private struct _SeenModules {
+    let buffer: UnsafeMutableBufferPointer<ObjectIdentifier>
+    var count = 0
+    var more: [ObjectIdentifier] = []
+
+    init(_ buffer: UnsafeMutableBufferPointer<ObjectIdentifier>) { self.buffer = buffer }
+
+    /// Adds `id`; false if it was already there.
+    mutating func insert(_ id: ObjectIdentifier) -> Bool {
+        for i in 0..<count where buffer[i] == id { return false }
+        if more.contains(id) { return false }
+        if count < buffer.count {
+            buffer.initializeElement(at: count, to: id)
+            count += 1
+        } else {
+            more.append(id)
+        }
+        return true
     }
 }
