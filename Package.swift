@@ -18,8 +18,9 @@ let package = Package(
         // include/swish.h imported into Swift, so the shims use the header's own types (option structs)
         // instead of restating their layout.
         .systemLibrary(name: "CSwish"),
-        // Vector helpers the engine cannot write in Swift (a correctly rounded vector square root).
-        .systemLibrary(name: "_SwishShims"),
+        // C helpers the engine cannot write in Swift (vector square roots, the small-product kernel, the
+        // per-thread slots): inline in include/shims.h, but for the slots' definition in shims.c.
+        .target(name: "_SwishShims"),
         // The engine: pure Swift, throws typed errors, never knows it is called from C.
         .target(name: "Swish", dependencies: ["COpenBLAS", "_SwishShims"]),
         // The C ABI: @_cdecl shims that validate every argument and turn errors into statuses.
@@ -31,7 +32,7 @@ let package = Package(
         // dependency on a product whose targets have them; C users get libswish.so from `cmake --install`.
         .target(
             name: "SwishC",
-            dependencies: ["Swish", "CSwish"],
+            dependencies: ["Swish", "CSwish", "_SwishShims"],
             exclude: ["exports.map"],
             linkerSettings: [
                 .unsafeFlags([

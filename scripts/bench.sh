@@ -37,7 +37,9 @@ scratch="$SWISH_ROOT/.build-bench"
 out="$SWISH_ROOT/build/bench"
 mkdir -p "$out"
 echo "== building libswish.so (release)" >&2
-swift build -c release --product swish --scratch-path "$scratch" >&2
+# DWARF 4 for the C target's debug information: valgrind 3.19 (Debian 12), which scripts/profile.sh runs
+# on this build, cannot read clang's default DWARF 5 and gives up on the whole library.
+swift build -c release --product swish --scratch-path "$scratch" -Xcc -gdwarf-4 >&2
 lib="$scratch/release"
 # libswish.so carries a versioned SONAME (libswish.so.MAJOR.MINOR); programs linked against it look for
 # that name, so give it one next to SwiftPM's output, as CMakeLists.txt does in the build tree.

@@ -61,7 +61,7 @@ mkdir -p "$symbols"
 "$swift_bin/swift-symbolgraph-extract" -module-name Swish -target "$triple" \
     -module-cache-path "$bin/ModuleCache" -I "$bin/Modules" \
     -Xcc "-fmodule-map-file=$SWISH_ROOT/Sources/COpenBLAS/module.modulemap" \
-    -Xcc "-fmodule-map-file=$SWISH_ROOT/Sources/_SwishShims/module.modulemap" "${openblas_includes[@]}" \
+    -Xcc "-fmodule-map-file=$SWISH_ROOT/Sources/_SwishShims/include/module.modulemap" "${openblas_includes[@]}" \
     -minimum-access-level public -omit-extension-block-symbols -output-dir "$symbols"
 
 # 3. The archive.

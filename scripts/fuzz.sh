@@ -84,8 +84,8 @@ for f in "${openblas_cflags[@]}"; do xcc+=(-Xcc "$f"); done
 read -r -a openblas_libs <<<"$(pkg-config --libs openblas)"
 swiftc -O -sanitize=fuzzer,address -parse-as-library fuzz/safetensors_fuzzer.swift \
     -I "$libdir/Modules" -Xcc "-fmodule-map-file=$SWISH_ROOT/Sources/COpenBLAS/module.modulemap" \
-    -Xcc "-fmodule-map-file=$SWISH_ROOT/Sources/_SwishShims/module.modulemap" "${xcc[@]}" \
-    "$libdir"/Swish.build/*.o "${openblas_libs[@]}" -o "$out/safetensors_fuzzer" 2>&1 |
+    -Xcc "-fmodule-map-file=$SWISH_ROOT/Sources/_SwishShims/include/module.modulemap" "${xcc[@]}" \
+    "$libdir"/Swish.build/*.o "$libdir"/_SwishShims.build/*.o "${openblas_libs[@]}" -o "$out/safetensors_fuzzer" 2>&1 |
     grep -v "Cannot export local symbol"
 [ -x "$out/safetensors_fuzzer" ] || { echo "error: safetensors_fuzzer did not build" >&2; exit 1; }
 

@@ -63,7 +63,7 @@ add_test(NAME docs_getting_started
          COMMAND "${CMAKE_COMMAND}" -DREADME=${CMAKE_CURRENT_SOURCE_DIR}/Sources/Swish/Swish.docc/GettingStarted.md
                  -DLANG=swift -DMAX_LINES=15 -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/docs-examples/getting-started
                  -DSWIFTC=${SWIFTC_EXECUTABLE} -DSWIFT_BIN_DIR=${SWISH_LIBRARY_DIR}
-                 -DMODULE_MAP=${CMAKE_CURRENT_SOURCE_DIR}/Sources/COpenBLAS/module.modulemap|${CMAKE_CURRENT_SOURCE_DIR}/Sources/_SwishShims/module.modulemap
+                 -DMODULE_MAP=${CMAKE_CURRENT_SOURCE_DIR}/Sources/COpenBLAS/module.modulemap|${CMAKE_CURRENT_SOURCE_DIR}/Sources/_SwishShims/include/module.modulemap
                  "-DOPENBLAS_INCLUDE_DIRS=${_openblas_include_dirs}"
                  "-DOPENBLAS_LIBRARY_DIRS=${_openblas_library_dirs}" "-DSWIFT_SANITIZE=${SWISH_SWIFT_SANITIZE}"
                  -P "${CMAKE_CURRENT_SOURCE_DIR}/tests-c/readme_examples.cmake")

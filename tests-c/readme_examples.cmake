@@ -79,7 +79,7 @@ while(TRUE)
     set(src "${exe}.swift")
     file(WRITE "${src}" "${code}")
     # The Swish module and its object files, as SwiftPM built them, and OpenBLAS.
-    file(GLOB objects "${SWIFT_BIN_DIR}/Swish.build/*.o")
+    file(GLOB objects "${SWIFT_BIN_DIR}/Swish.build/*.o" "${SWIFT_BIN_DIR}/_SwishShims.build/*.o")
     if(NOT objects)
       message(FATAL_ERROR "no object files in ${SWIFT_BIN_DIR}/Swish.build; build the package first")
     endif()

@@ -88,7 +88,7 @@ add_test(NAME readme_swift
          COMMAND "${CMAKE_COMMAND}" -DREADME=${CMAKE_CURRENT_SOURCE_DIR}/README.md -DLANG=swift -DMAX_LINES=10
                  -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/readme -DSWIFTC=${SWIFTC_EXECUTABLE}
                  -DSWIFT_BIN_DIR=${SWISH_LIBRARY_DIR} "-DSWIFT_SANITIZE=${SWISH_SWIFT_SANITIZE}"
-                 -DMODULE_MAP=${CMAKE_CURRENT_SOURCE_DIR}/Sources/COpenBLAS/module.modulemap|${CMAKE_CURRENT_SOURCE_DIR}/Sources/_SwishShims/module.modulemap
+                 -DMODULE_MAP=${CMAKE_CURRENT_SOURCE_DIR}/Sources/COpenBLAS/module.modulemap|${CMAKE_CURRENT_SOURCE_DIR}/Sources/_SwishShims/include/module.modulemap
                  "-DOPENBLAS_INCLUDE_DIRS=${_openblas_include_dirs}"
                  "-DOPENBLAS_LIBRARY_DIRS=${_openblas_library_dirs}"
                  -P "${_tests_c}/readme_examples.cmake")

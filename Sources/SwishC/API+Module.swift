@@ -373,22 +373,14 @@ public func swish_module_apply(
     }
 }
 
-/// Backing store of the string swish_module_str returned last on this thread.
-private final class ModuleString: ThreadLocalValue {
-    var last: UnsafeMutablePointer<CChar>? = nil
-    init() {}
-    deinit { free(last) }
-}
-private let moduleString = ThreadLocal<ModuleString>()
-
 @_cdecl("swish_module_str")
 public func swish_module_str(_ m: OpaquePointer?) -> UnsafePointer<CChar>? {
     returnValue(nil) {
         let s = try moduleArg(m, "m").description
-        let box = moduleString.value
-        free(box.last)
-        box.last = strdup(s)
-        guard let p = box.last else { throw SwishError.outOfMemory("could not allocate the string") }
+        let state = CState.current
+        free(state.lastModuleString)
+        state.lastModuleString = strdup(s)
+        guard let p = state.lastModuleString else { throw SwishError.outOfMemory("could not allocate the string") }
         return UnsafePointer(p)
     }
 }

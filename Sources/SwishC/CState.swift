@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import Swish
+import _SwishShims
 import Synchronization
 
 /// Status codes; the values are the C enum `swish_status`.
@@ -57,6 +58,8 @@ final class CState {
     @exclusivity(unchecked) var noGradStack: [Bool] = []
     /// Backing store of the string swish_tensor_str returned last.
     @exclusivity(unchecked) var lastString: UnsafeMutablePointer<CChar>? = nil
+    /// Backing store of the string swish_module_str returned last.
+    @exclusivity(unchecked) var lastModuleString: UnsafeMutablePointer<CChar>? = nil
 
     var currentScopeID: UInt64 { scopes.last?.id ?? 0 }
 
@@ -93,9 +96,12 @@ final class CState {
     /// This thread's state, not retained: the thread holds it until it exits.
     @inline(__always)
     static var unmanagedCurrent: Unmanaged<CState> {
-        let k = keyPlusOne.load(ordering: .acquiring)
-        if k != 0, let raw = pthread_getspecific(pthread_key_t(k - 1)) { return Unmanaged<CState>.fromOpaque(raw) }
-        return Unmanaged.passUnretained(makeCurrent())
+        // The slot read inline: the engine's generic ThreadLocal cannot be specialized or inlined outside
+        // the engine, and every tensor a C call returns asks (to find the open scope).
+        guard let raw = swish_thread_slot_get(ThreadSlot.cState.rawValue) else {
+            return Unmanaged.passUnretained(makeCurrent())
+        }
+        return Unmanaged<CState>.fromOpaque(raw)
     }
 
     /// Runs `body` on this thread's state without retaining it: the thread holds it until it exits.
@@ -104,16 +110,10 @@ final class CState {
         try unmanagedCurrent._withUnsafeGuaranteedRef(body)
     }
 
-    // The pthread key (plus one, 0 until the first state is made) in an atomic with a constant initial
-    // value, read inline: every tensor a C call returns reads it (to find the open scope). A global made at
-    // run time would go through swift_once on every read, and the engine's generic ThreadLocal cannot be
-    // specialized or inlined outside the engine.
-    private static let keyPlusOne = Atomic<UInt>(0)
-
     @inline(never)
     private static func makeCurrent() -> CState {
         let state = CState()
-        storeThreadObject(state, key: keyPlusOne)
+        storeThreadObject(state, in: .cState)
         return state
     }
 
@@ -148,6 +148,7 @@ final class CState {
     deinit {
         free(message)
         free(lastString)
+        free(lastModuleString)
         // A thread that exits with scopes open: release what they own.
         while !scopes.isEmpty { endScope() }
     }

@@ -7,7 +7,7 @@ public enum GradMode {
         init() {}
         deinit { if !enabled { GradMode.disabledThreads.subtract(1, ordering: .relaxed) } }  // thread exit
     }
-    static let state = ThreadLocal<State>()
+    static let state = ThreadLocal<State>(.gradMode)
 
     /// How many threads have recording off. While none has (the usual case), asking costs one load
     /// instead of a thread-local lookup (every op on tensors that require grad asks). Relaxed is enough: a

@@ -5,7 +5,7 @@ import _SwishShims
 /// how each matrix product runs (measured with scripts/bench.sh at the shapes of its workloads):
 ///
 /// - Small and thin products do not go to OpenBLAS at all when the processor has AVX2 and FMA: Swish's
-///   own kernel (`swish_sgemm_small_avx2`, Sources/_SwishShims/shims.h) computes them without
+///   own kernel (`swish_sgemm_small_avx2`, Sources/_SwishShims/include/shims.h) computes them without
 ///   OpenBLAS's fixed cost per call, which was half of a batch-2 training step. The limits below come
 ///   from timing both alternately at candidate shapes on this project's machine: the kernel was faster
 ///   at the batch-2 shapes and at thin ones up to a million multiply-adds, slower from about 64x64x64

@@ -12,7 +12,7 @@ package enum _Kernels {
     /// Whether the processor (and its operating system) supports AVX2 and FMA.
     package static let processorHasAVX2: Bool = swish_cpu_has_avx2_fma()
     /// Whether the optimizer updates and small matrix products use their AVX2 builds
-    /// (Sources/_SwishShims/shims.h): when the processor has AVX2 and FMA, unless `SWISH_NO_AVX2` is set in
+    /// (Sources/_SwishShims/include/shims.h): when the processor has AVX2 and FMA, unless `SWISH_NO_AVX2` is set in
     /// the environment (to compare the portable path: Swift loops and OpenBLAS).
     /// Asked for every product: kept in an atomic with a constant initial value (0: not known yet, 1: no,
     /// 2: yes) rather than a lazy `static let`, whose every read is a `swift_once` call.
@@ -213,7 +213,7 @@ package struct BroadcastIterator {
 }
 
 extension SIMD8 where Scalar == Float {
-    /// The square root of each lane as one vector instruction (see Sources/_SwishShims/shims.h for why
+    /// The square root of each lane as one vector instruction (see Sources/_SwishShims/include/shims.h for why
     /// not `squareRoot()`); equal to `Float.squareRoot()` lane by lane.
     @inline(__always)
     package var sqrt: SIMD8<Float> { swish_sqrt8(self) }

@@ -34,7 +34,7 @@ package final class BlockCache: ThreadLocalValue {
         heads.initialize(repeating: nil, count: BlockCache.classCount)
     }
 
-    private static let local = ThreadLocal<BlockCache>()
+    private static let local = ThreadLocal<BlockCache>(.blockCache)
     @inline(__always) static var current: BlockCache { local.value }
 
     /// The size class of a request: its index and the bytes actually reserved.

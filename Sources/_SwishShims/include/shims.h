@@ -18,7 +18,9 @@
  *
  * swish_fp_control_get/set: the calling thread's floating-point control word, for setFlushDenormal.
  *
- * swish_spin_pause: the processor's spin-wait hint, for the optimizers' helper threads. */
+ * swish_spin_pause: the processor's spin-wait hint, for the optimizers' helper threads.
+ *
+ * swish_thread_slot_get/set: the calling thread's per-thread objects (ThreadLocal.swift). */
 #ifndef SWISH_SHIMS_H
 #define SWISH_SHIMS_H
 #if defined(__linux__) && !defined(_GNU_SOURCE)
@@ -27,6 +29,29 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* One pointer per thread for each of the engine's per-thread objects (Autograd/ThreadLocal.swift), in C's
+ * thread-local storage because Swift has none. The block cache is read for every tensor made and freed,
+ * the C layer's state for every tensor a C call returns: through pthread_getspecific each read was a
+ * call into libc. The initial-exec model makes a read one load at a fixed offset from the thread pointer
+ * (the slots are defined in shims.c, and a library loaded with dlopen takes them from the static TLS
+ * space glibc keeps for that). */
+enum {
+    swish_thread_slot_block_cache = 0,
+    swish_thread_slot_grad_mode = 1,
+    swish_thread_slot_c_state = 2,
+    swish_thread_slot_count = 3
+};
+#if defined(__ELF__)
+#define SWISH_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define SWISH_TLS_MODEL
+#endif
+/* Hidden: libswish.so exports the C API's swish_ names only (tests-c/check_exports.cmake). */
+extern __thread void *swish_thread_slots[swish_thread_slot_count] SWISH_TLS_MODEL
+    __attribute__((visibility("hidden")));
+static inline void *swish_thread_slot_get(int slot) { return swish_thread_slots[slot]; }
+static inline void swish_thread_slot_set(int slot, void *value) { swish_thread_slots[slot] = value; }
 
 typedef float swish_float8 __attribute__((ext_vector_type(8)));
 
