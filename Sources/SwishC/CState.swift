@@ -98,7 +98,7 @@ final class CState {
     static var unmanagedCurrent: Unmanaged<CState> {
         // The slot read inline: the engine's generic ThreadLocal cannot be specialized or inlined outside
         // the engine, and every tensor a C call returns asks (to find the open scope).
-        guard let raw = swish_thread_slot_get(ThreadSlot.cState.rawValue) else {
+        guard let raw = swish_thread_slot_get(Int32(swish_thread_slot_c_state)) else {
             return Unmanaged.passUnretained(makeCurrent())
         }
         return Unmanaged<CState>.fromOpaque(raw)
