@@ -45,7 +45,7 @@ final class CState {
         let id: UInt64
         let start: Int
     }
-    @exclusivity(unchecked) var scopes: [Scope] = []
+    @exclusivity(unchecked) private(set) var scopes: [Scope] = [] { didSet { currentScopeID = scopes.last?.id ?? 0 } }
     /// The handles of all open scopes, the innermost scope's last. One array for every scope, so its
     /// capacity is kept from one scope to the next instead of growing from empty in each.
     @exclusivity(unchecked) var scopeHandles: [OpaquePointer] = []
@@ -61,7 +61,9 @@ final class CState {
     /// Backing store of the string swish_module_str returned last.
     @exclusivity(unchecked) var lastModuleString: UnsafeMutablePointer<CChar>? = nil
 
-    var currentScopeID: UInt64 { scopes.last?.id ?? 0 }
+    /// The innermost open scope's id, 0 when none is open. Kept beside `scopes` because every tensor a C
+    /// call returns asks, where reading the array's last element was a dependent load or two more.
+    @exclusivity(unchecked) private(set) var currentScopeID: UInt64 = 0
 
     /// Opens a scope on this thread and returns its id.
     @discardableResult

@@ -1,4 +1,5 @@
 import Synchronization
+
 /// A parameter a module owns: its tensor, or nil while a lazy module has not yet seen the input that fixes
 /// its shape (PyTorch's `UninitializedParameter`).
 package struct ParameterSlot {
@@ -65,7 +66,7 @@ open class Module: CustomStringConvertible {
 
     /// The parameters of the whole tree, each once, as ``zeroGrad()`` last found them, with the
     /// ``treeVersion`` they were found at; nil when the tree has children that reflection must look for
-    /// on every walk.
+    /// on every walk. (It holds its tensors: a parameter replaced since is let go by the next zeroGrad.)
     @exclusivity(unchecked) private var _zeroGradList: (version: UInt64, tensors: [Tensor])? = nil
 
     /// Whether the module is in training mode (``train(_:)``) or evaluation mode (``eval()``).
