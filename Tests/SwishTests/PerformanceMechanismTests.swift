@@ -221,6 +221,15 @@ import _SwishShims
         #expect(viewed.scalars == expected.map { $0 * 2 }, "nor one a view shares")
     }
 
+    /// The Swift names of the per-thread slots are the C header's indices, and every slot is named.
+    @Test func threadSlotsAreTheHeadersSlots() {
+        #expect(ThreadSlot.blockCache.rawValue == Int32(swish_thread_slot_block_cache))
+        #expect(ThreadSlot.gradMode.rawValue == Int32(swish_thread_slot_grad_mode))
+        #expect(ThreadSlot.cState.rawValue == Int32(swish_thread_slot_c_state))
+        #expect(ThreadSlot(rawValue: Int32(swish_thread_slot_count) - 1) != nil)
+        #expect(ThreadSlot(rawValue: Int32(swish_thread_slot_count)) == nil)
+    }
+
     /// zero_grad keeps the tree's parameters between calls; every change to the tree, in the module it is
     /// called on or in a descendant, makes it look again.
     @Test func zeroGradFollowsChangesToTheTree() {

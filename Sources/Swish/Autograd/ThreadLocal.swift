@@ -15,7 +15,7 @@ package protocol ThreadLocalValue: AnyObject {
 /// _SwishShims/include/shims.h): reading one is a load, where `pthread_getspecific` was a call into libc
 /// for every tensor made and freed (the block cache) and every tensor a C call returns (the C layer's
 /// state).
-package enum ThreadSlot: Int32 {
+package enum ThreadSlot: Int32, CaseIterable {
     case blockCache = 0  // swish_thread_slot_block_cache
     case gradMode = 1  // swish_thread_slot_grad_mode
     case cState = 2  // swish_thread_slot_c_state
@@ -87,14 +87,15 @@ private enum ThreadExit {
         return current - 1
     }
 
-    /// Releases the exiting thread's objects, the C layer's state first: its scopes' tensors go back to
-    /// the block cache as they are freed. An object's deinit may make another one (a tensor freed after
-    /// the block cache went makes a new cache), so this runs until every slot stays empty.
+    /// Releases the exiting thread's objects, the last slot first, so the C layer's state goes before the
+    /// block cache its scopes' tensors go back to as they are freed. An object's deinit may make another
+    /// one (a tensor freed after the block cache went makes a new cache), so this runs until every slot
+    /// stays empty.
     private static func releaseObjects() {
         var released = true
         while released {
             released = false
-            for slot in [ThreadSlot.cState, .gradMode, .blockCache] {
+            for slot in ThreadSlot.allCases.reversed() {
                 guard let raw = slot.object else { continue }
                 swish_thread_slot_set(slot.rawValue, nil)
                 Unmanaged<AnyObject>.fromOpaque(raw).release()
